@@ -1,0 +1,42 @@
+# Two entry points (see README): `make run` sets everything up and extracts the seeds with the
+# embedded model; `make test` runs the offline test suite. Everything installs into .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ARTICLES ?= seeds
+
+.PHONY: run test lint live clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# The dev install: no model, no compiler needed beyond what pip brings.
+$(VENV)/.dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# llama-cpp-python builds from source (about 7 minutes on 2 cores, once; pip caches the wheel).
+$(VENV)/.local: pyproject.toml | $(BIN)/python
+	@echo "installing meetx with the embedded model's server (the first build takes minutes)"
+	$(BIN)/pip install --quiet -e '.[local,dev]'
+	touch $@
+
+run: $(VENV)/.local
+	$(BIN)/meetx model fetch
+	$(BIN)/meetx extract $(ARTICLES)
+
+test: $(VENV)/.dev
+	$(BIN)/pytest
+
+live: $(VENV)/.local
+	$(BIN)/meetx model fetch
+	$(BIN)/pytest -m live
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check pipeline schemas tests
+	$(BIN)/ruff format --check pipeline schemas tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) output/*.jsonl

@@ -1,0 +1,129 @@
+"""Files -> :class:`~schemas.Article`: the text, its hash, and what its header states.
+
+News text scraped from the web opens with a header of a few short lines (outlet, menus,
+headline, byline, a publication line in one of many styles) before the first paragraph.
+Only that header is searched for the publication date, so a date in the body is never taken
+for it; dates are parsed by ``dateparser``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import dateparser
+
+from pipeline.errors import ArticleError
+from schemas.article import Article
+
+log = logging.getLogger(__name__)
+
+BODY_LINE_CHARS = 150  # the first line this long starts the body
+HEADER_MAX_LINES = 15
+_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}"  # 2017-08-05
+    r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}"
+    r"|\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?,?\s+\d{4}",
+    re.IGNORECASE,
+)
+_LABEL = re.compile(r"^(published|posted( on)?|written|updated|modified|date)\b", re.IGNORECASE)
+_BYLINE = re.compile(r"^by\s+\S", re.IGNORECASE)
+_CREDIT = re.compile(r"\(([A-Z][A-Za-z .&-]{1,30})\)\s*$")
+
+
+def iter_paths(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files named, and the files below directories named (sorted, hidden ones skipped)."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and not any(p.startswith(".") for p in child.parts):
+                    yield child
+        else:
+            yield path
+
+
+def read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ArticleError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(f"{path} is not UTF-8 text (byte {exc.start})") from exc
+    if not text.strip():
+        raise ArticleError(f"{path} is empty")
+    if "\x00" in text:
+        raise ArticleError(f"{path} looks binary (it holds NUL bytes)")
+    return text
+
+
+def header_lines(text: str) -> list[str]:
+    """The short lines before the first paragraph."""
+    lines: list[str] = []
+    for raw in text.splitlines()[: HEADER_MAX_LINES * 3]:
+        line = raw.strip()
+        if len(line) >= BODY_LINE_CHARS or len(lines) >= HEADER_MAX_LINES:
+            break
+        if line:
+            lines.append(line)
+    return lines
+
+
+def find_published(header: list[str]) -> tuple[dt.date | None, str | None]:
+    """The first date in a labelled or date-only header line."""
+    for line in header:
+        match = _DATE.search(line)
+        if match is None:
+            continue
+        labelled = _LABEL.match(line) is not None
+        date_only = len(_DATE.sub("", line).split()) <= 3  # "October 27, 2016 1:00 pm"
+        if not (labelled or date_only):
+            continue
+        parsed = dateparser.parse(match.group(0), languages=["en"])
+        if parsed is not None:
+            return parsed.date(), line
+    return None, None
+
+
+def find_headline(header: list[str], published_line: str | None) -> str | None:
+    for line in header:
+        if line == published_line or _BYLINE.match(line) or _DATE.search(line):
+            continue
+        if len(line.split()) >= 5:
+            return line
+    return None
+
+
+def find_outlet(header: list[str], text: str, headline: str | None) -> str | None:
+    """A short title-case first line above the headline, else a closing credit '(Yonhap)'."""
+    if headline and header and header[0] != headline:
+        first = header[0]
+        words = first.split()
+        if 1 <= len(words) <= 4 and all(w[0].isupper() for w in words if w[0].isalpha()):
+            if header.index(headline) <= 3 and not first.lower().startswith("menu"):
+                return first
+    tail = text.rstrip().splitlines()[-1] if text.strip() else ""
+    credit = _CREDIT.search(tail)
+    return credit.group(1) if credit else None
+
+
+def load(path: Path) -> Article:
+    """Read one article; raise :class:`ArticleError` with a one-line reason if it can't be."""
+    text = read_text(path)
+    header = header_lines(text)
+    published, published_text = find_published(header)
+    headline = find_headline(header, published_text)
+    return Article(
+        id=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        path=str(path),
+        outlet=find_outlet(header, text, headline),
+        headline=headline,
+        published=published,
+        published_text=published_text,
+        text=text,
+    )

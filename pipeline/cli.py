@@ -1,0 +1,166 @@
+"""The ``meetx`` command line: reads settings once, configures logging, calls the stages."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from functools import partial
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipeline import backend, local_model, prompts, runner
+from pipeline.config import Settings
+from pipeline.errors import MeetxError
+from pipeline.sinks import OutputStore
+from schemas.record import MeetingRecord
+
+app = typer.Typer(help="Turn news articles into validated records of diplomatic meetings.",
+                  no_args_is_help=True, add_completion=False)  # fmt: skip
+model_app = typer.Typer(help="The embedded local model.", no_args_is_help=True)
+app.add_typer(model_app, name="model")
+err = Console(stderr=True)
+log = logging.getLogger("meetx")
+
+Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="-v info, -vv debug")]
+Output = Annotated[Path | None, typer.Option("--output", "-o", help="output directory [output]")]
+
+
+def _logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(message)s", datefmt="[%X]",
+                        handlers=[RichHandler(console=err, show_path=False)])  # fmt: skip
+    if verbose < 2:  # instructor logs every failed attempt at ERROR; we report them ourselves
+        logging.getLogger("instructor").setLevel(logging.CRITICAL)
+
+
+def _settings(**flags: Any) -> Settings:
+    return Settings.from_env(os.environ, **flags)
+
+
+def _fail(exc: MeetxError) -> typer.Exit:
+    err.print(f"[red]error:[/red] {exc}")
+    return typer.Exit(2)
+
+
+@app.command()
+def extract(
+    paths: Annotated[list[Path], typer.Argument(help="article files or directories")],
+    output: Output = None,
+    force: Annotated[bool, typer.Option(help="redo articles already done")] = False,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint")] = None,
+    model: Annotated[str | None, typer.Option(help="model name sent to the endpoint")] = None,
+    prompt_version: Annotated[str | None, typer.Option(help="e.g. meeting-v1 [newest]")] = None,
+    max_reasks: Annotated[int | None, typer.Option(help="validation re-asks per article")] = None,
+    record: Annotated[Path | None, typer.Option(help="save every HTTP exchange here")] = None,
+    replay: Annotated[Path | None, typer.Option(help="answer from exchanges saved here")] = None,
+    verbose: Verbose = 0,
+) -> None:
+    """Extract meetings from articles into OUTPUT/meetings.jsonl and OUTPUT/review.jsonl."""
+    _logging(verbose)
+    try:
+        settings = _settings(output_dir=output, base_url=base_url, model=model,
+                             prompt_version=prompt_version, max_reasks=max_reasks,
+                             record_dir=record, replay_dir=replay)  # fmt: skip
+        prompt = prompts.load(settings.prompts_dir, settings.prompt_version)
+        store = OutputStore(settings.output_dir)
+        store.recover()
+        summary = runner.Summary()
+        todo = runner.pending(paths, settings, prompt, store, force, summary)
+        if summary.skipped:
+            err.print(f"{summary.skipped} article(s) already done (use --force to redo)")
+        where = (f"replay {settings.replay_dir}" if settings.replay_dir else settings.base_url
+                 or f"embedded model {settings.model}")  # fmt: skip
+        if todo:
+            err.print(f"extracting {len(todo)} article(s) with {where}, prompt {prompt.version}")
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, transient=False) as progress:  # fmt: skip
+            task = progress.add_task("articles", total=len(todo))
+
+            def advance(article: Any, result: Any) -> None:
+                progress.update(task, advance=1, description=Path(article.path).name[:40])
+
+            runner.run(todo, prompt, partial(backend.open_extractor, settings), settings,
+                       store, summary, on_article=advance)  # fmt: skip
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/yellow]: finished articles are saved; rerun to go on")
+        raise typer.Exit(130) from None
+    except MeetxError as exc:
+        raise _fail(exc) from exc
+    _print_summary(summary, settings)
+
+
+def _print_summary(summary: runner.Summary, settings: Settings) -> None:
+    per = summary.seconds / summary.articles if summary.articles else 0.0
+    err.print(
+        f"articles {summary.articles} (skipped {summary.skipped}, unreadable "
+        f"{summary.unreadable}) | meetings {summary.meetings} | flagged {summary.flagged} | "
+        f"failed {summary.failed} | tokens {summary.usage.total_tokens:,} "
+        f"({summary.usage.prompt_tokens:,} in, {summary.usage.completion_tokens:,} out) | "
+        f"{summary.seconds:.1f} s ({per:.1f} s/article)"
+    )
+    err.print(f"output: {settings.output_dir / 'meetings.jsonl'}, review: "
+              f"{settings.output_dir / 'review.jsonl'}")  # fmt: skip
+
+
+@app.command()
+def review(
+    output: Output = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
+) -> None:
+    """List flagged records and failed articles with their reasons."""
+    store = OutputStore(_settings(output_dir=output).output_dir)
+    items = store.review_items()
+    if as_json:
+        for item in items:
+            sys.stdout.write(item.model_dump_json() + "\n")
+        return
+    if not items:
+        err.print("nothing to review")
+        return
+    table = Table("kind", "article", "meeting", "reasons", show_lines=True)
+    for item in items:
+        who = ""
+        if item.record is not None:
+            names = [p.name or f"({p.role or '?'}, {p.country or '?'})"
+                     for p in item.record.meeting.participants]  # fmt: skip
+            who = f"{item.record.id}\n" + ", ".join(names)
+        reasons = "\n".join(f"{r.kind}: {r.message}" for r in item.reasons)
+        table.add_row(item.kind, Path(item.provenance.article_path).name, who, reasons)
+    Console().print(table)
+    err.print(f"{len(items)} item(s) to review")
+
+
+@app.command()
+def schema(
+    draft: Annotated[bool, typer.Option(help="the schema the model fills instead")] = False,
+) -> None:
+    """Print the JSON Schema of an output line (MeetingRecord)."""
+    from pipeline.llm import response_schema
+
+    value = response_schema() if draft else MeetingRecord.model_json_schema()
+    sys.stdout.write(json.dumps(value, indent=2) + "\n")
+
+
+@model_app.command("fetch")
+def model_fetch(verbose: Verbose = 1) -> None:
+    """Download, assemble and verify the embedded model's weights (once)."""
+    _logging(verbose)
+    try:
+        path = local_model.ensure_weights(_settings().cache_dir)
+    except MeetxError as exc:
+        raise _fail(exc) from exc
+    err.print(f"weights verified: {path}")
+
+
+@model_app.command("path")
+def model_path() -> None:
+    """Print where the embedded model's weights live."""
+    sys.stdout.write(str(_settings().cache_dir / local_model.QWEN_1_5B.filename) + "\n")

@@ -1,0 +1,107 @@
+"""Settings, read once at the edge (the CLI) into a frozen object that is passed down.
+
+No other module reads the environment. ``Settings.from_env(os.environ, **flags)`` is the only
+way in; flags given on the command line win over the environment.
+
+Environment variables:
+
+=========================  ==================================================================
+``OPENAI_BASE_URL``        an OpenAI-compatible endpoint; unset means the embedded model
+``OPENAI_API_KEY``         its key (never logged, never written to a fixture)
+``MEETX_MODEL``            model name sent to the endpoint
+``MEETX_CONSTRAIN``        1/0: send the JSON schema in ``response_format`` (llama.cpp grammar);
+                           on by default for the embedded model, off for other endpoints
+``MEETX_OUTPUT_DIR``       where ``meetings.jsonl`` and ``review.jsonl`` go (``output``)
+``MEETX_CACHE_DIR``        where the embedded weights are assembled (``~/.cache/meetx``)
+``MEETX_THREADS``          CPU threads for the embedded model (all cores)
+=========================  ==================================================================
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from pipeline.errors import ConfigError
+
+EMBEDDED_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_cache_dir(env: Mapping[str, str]) -> Path:
+    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".cache")
+    return Path(base) / "meetx"
+
+
+def _flag(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"expected 1/0, true/false or yes/no, got {value!r}")
+
+
+class Settings(BaseModel):
+    """Everything a run needs to know, fixed for the whole run."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    base_url: str | None = Field(default=None, description="None: start the embedded model")
+    api_key: SecretStr | None = None
+    model: str = EMBEDDED_MODEL
+    constrain: bool = True
+    output_dir: Path = Path("output")
+    cache_dir: Path = Path("~/.cache/meetx").expanduser()
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    prompt_version: str | None = Field(default=None, description="None: the newest")
+    max_reasks: int = Field(default=1, ge=0, le=5)
+    max_transport_retries: int = Field(default=4, ge=0, le=20)
+    retry_wait_s: float = Field(default=1.0, ge=0, description="first backoff; doubles per retry")
+    timeout_s: float = Field(default=600.0, gt=0)
+    max_tokens: int = Field(default=1536, ge=64)
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    threads: int = Field(default=max(os.cpu_count() or 1, 1), ge=1)
+    context_tokens: int = Field(default=8192, ge=2048)
+    server_start_timeout_s: float = Field(default=300.0, gt=0)
+    record_dir: Path | None = None
+    replay_dir: Path | None = None
+
+    @property
+    def embedded(self) -> bool:
+        """True when meetx starts its own llama.cpp server."""
+        return self.base_url is None and self.replay_dir is None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], **flags: Any) -> Settings:
+        """Build settings from an environment mapping; non-None ``flags`` win."""
+        values: dict[str, Any] = {"cache_dir": _default_cache_dir(env)}
+        if env.get("OPENAI_BASE_URL"):
+            values["base_url"] = env["OPENAI_BASE_URL"]
+        if env.get("OPENAI_API_KEY"):
+            values["api_key"] = SecretStr(env["OPENAI_API_KEY"])
+        if env.get("MEETX_MODEL"):
+            values["model"] = env["MEETX_MODEL"]
+        if env.get("MEETX_OUTPUT_DIR"):
+            values["output_dir"] = Path(env["MEETX_OUTPUT_DIR"])
+        if env.get("MEETX_CACHE_DIR"):
+            values["cache_dir"] = Path(env["MEETX_CACHE_DIR"])
+        if env.get("MEETX_THREADS"):
+            values["threads"] = env["MEETX_THREADS"]
+        values.update({k: v for k, v in flags.items() if v is not None})
+        if "constrain" not in values:
+            values["constrain"] = (
+                _flag(env["MEETX_CONSTRAIN"])
+                if "MEETX_CONSTRAIN" in env
+                else values.get("base_url") is None
+            )
+        if values.get("record_dir") and values.get("replay_dir"):
+            raise ConfigError("--record and --replay exclude each other")
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise ConfigError(str(exc)) from exc

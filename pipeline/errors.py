@@ -1,0 +1,66 @@
+"""The exceptions meetx raises. Every one derives from :class:`MeetxError`::
+
+    MeetxError
+    ├── ConfigError            bad settings or flags
+    ├── ArticleError           a file that cannot be read as an article
+    ├── PromptError            a missing or malformed prompt file
+    ├── ModelSetupError        the embedded model cannot be fetched, verified or served
+    │   └── WeightsMismatch    the assembled weights are not the pinned file
+    ├── ExtractionError        the model gave no usable answer (carries attempts and usage)
+    │   └── TransportError     the endpoint could not be reached after retries
+    └── ReplayMiss             a replayed run sent a request that was never recorded
+
+Validation problems with a record are *not* exceptions: they are ``schemas.Issue`` values in
+the record's ``issues`` list, and the record goes to review.
+"""
+
+from __future__ import annotations
+
+from schemas.record import Attempt, Usage
+
+
+class MeetxError(Exception):
+    """Base class of every error meetx raises on purpose."""
+
+
+class ConfigError(MeetxError):
+    pass
+
+
+class ArticleError(MeetxError):
+    pass
+
+
+class PromptError(MeetxError):
+    pass
+
+
+class ModelSetupError(MeetxError):
+    pass
+
+
+class WeightsMismatch(ModelSetupError):
+    pass
+
+
+class ExtractionError(MeetxError):
+    """The model gave no usable answer for an article."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        attempts: list[Attempt] | None = None,
+        usage: Usage | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.attempts = attempts or []
+        self.usage = usage or Usage()
+
+
+class TransportError(ExtractionError):
+    """Connection errors, timeouts, 429 and 5xx that outlasted the retries."""
+
+
+class ReplayMiss(MeetxError):
+    """A request that has no recorded exchange; the message names the request."""

@@ -1,0 +1,77 @@
+"""Versioned prompt files -> chat messages.
+
+A prompt lives in ``prompts/<task>/vN.toml`` with ``version``, ``system``, ``user`` (a
+``string.Template`` with ``$article``) and ``[[examples]]`` (an invented article and the
+answer the model should give). Examples become user/assistant turns after the system message,
+and the article comes last, so the fixed part of the prompt is one identical prefix that
+llama.cpp's server keeps cached from one article to the next.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+
+from pipeline.errors import PromptError
+from schemas.article import Article
+
+_VERSION_FILE = re.compile(r"^v(\d+)\.toml$")
+
+
+@dataclass(frozen=True)
+class Example:
+    article: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Prompt:
+    version: str
+    system: str
+    user: Template
+    examples: tuple[Example, ...]
+    path: Path
+
+    def render(self, article: Article) -> list[dict[str, str]]:
+        messages = [{"role": "system", "content": self.system}]
+        for example in self.examples:
+            messages.append({"role": "user", "content": self._user(example.article)})
+            messages.append({"role": "assistant", "content": example.answer})
+        messages.append({"role": "user", "content": self._user(article.text)})
+        return messages
+
+    def _user(self, text: str) -> str:
+        return self.user.substitute(article=text)
+
+
+def available(prompts_dir: Path, task: str = "meeting") -> list[Path]:
+    """Prompt files of ``task``, oldest version first."""
+    files = [p for p in (prompts_dir / task).glob("v*.toml") if _VERSION_FILE.match(p.name)]
+    return sorted(files, key=lambda p: int(_VERSION_FILE.match(p.name).group(1)))  # type: ignore[union-attr]
+
+
+def load(prompts_dir: Path, version: str | None = None, task: str = "meeting") -> Prompt:
+    """Load ``version`` (e.g. ``meeting-v1``), or the newest when None."""
+    files = available(prompts_dir, task)
+    if not files:
+        raise PromptError(f"no prompt files in {prompts_dir / task}")
+    if version is None:
+        return _parse(files[-1])
+    for path in files:
+        prompt = _parse(path)
+        if prompt.version == version:
+            return prompt
+    known = ", ".join(_parse(p).version for p in files)
+    raise PromptError(f"no prompt version {version!r} (known: {known})")
+
+
+def _parse(path: Path) -> Prompt:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        examples = tuple(Example(e["article"], e["answer"]) for e in data.get("examples", []))
+        return Prompt(data["version"], data["system"], Template(data["user"]), examples, path)
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise PromptError(f"cannot read prompt {path}: {exc}") from exc

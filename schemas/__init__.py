@@ -1,0 +1,42 @@
+"""Pure Pydantic models of meetx's data. Nothing here imports from ``pipeline``.
+
+- :mod:`schemas.article`: an article as read from disk.
+- :mod:`schemas.draft`: what the language model is asked to fill (quotes, not conclusions).
+- :mod:`schemas.meeting`: a normalised meeting, the unit of the dataset.
+- :mod:`schemas.record`: output lines (``MeetingRecord``, ``ReviewItem``) with provenance.
+"""
+
+from schemas.article import Article
+from schemas.draft import ArticleDraft, MeetingDraft, ParticipantDraft
+from schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Outcome, Participant, Venue
+from schemas.record import (
+    SCHEMA_VERSION,
+    Attempt,
+    Issue,
+    LedgerEntry,
+    MeetingRecord,
+    Provenance,
+    ReviewItem,
+    Usage,
+)
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Article",
+    "ArticleDraft",
+    "Attempt",
+    "Issue",
+    "LedgerEntry",
+    "Meeting",
+    "MeetingDraft",
+    "MeetingFormat",
+    "MeetingRecord",
+    "MeetingStatus",
+    "Outcome",
+    "Participant",
+    "ParticipantDraft",
+    "Provenance",
+    "ReviewItem",
+    "Usage",
+    "Venue",
+]

@@ -1,0 +1,64 @@
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from pipeline import articles
+from pipeline.errors import ArticleError
+from tests.conftest import SEEDS
+
+
+@pytest.mark.parametrize(
+    ("name", "published", "headline_start"),
+    [
+        ("000_a9d4ef158633710e.txt", dt.date(2017, 8, 4), "S. Korea, US, Japan agree"),
+        ("001_df28b0d16f782817.txt", dt.date(2017, 8, 5), "S. Korean, US and Japanese"),
+        ("002_0d119e41657acbd8.txt", dt.date(2016, 10, 27), "US, Japan, South Korea"),
+        ("003_6d442d4936ed5b27.txt", dt.date(2021, 5, 6), "S. Korea, US, Japan Agree"),
+        ("004_51c0e47004a67db5.txt", None, None),  # no header at all
+    ],
+)
+def test_header_of_seeds(name, published, headline_start):
+    article = articles.load(SEEDS / name)
+    assert article.published == published
+    if headline_start is None:
+        assert article.headline is None
+    else:
+        assert article.headline is not None and article.headline.startswith(headline_start)
+    assert len(article.id) == 64
+
+
+def test_body_dates_are_not_publication_dates(tmp_path: Path):
+    path = tmp_path / "a.txt"
+    path.write_text("Leaders met on Tuesday.\n" + "The talks on Dec. 13, 2016 went well. " * 10)
+    assert articles.load(path).published is None
+
+
+def test_same_text_same_id(tmp_path: Path):
+    (tmp_path / "a.txt").write_text("Same text about a meeting.")
+    (tmp_path / "b.txt").write_text("Same text about a meeting.")
+    assert articles.load(tmp_path / "a.txt").id == articles.load(tmp_path / "b.txt").id
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [(b"", "empty"), (b"  \n\t", "empty"), (b"caf\xe9 latin-1", "not UTF-8"),
+     (b"text\x00with nul", "binary")],
+)  # fmt: skip
+def test_unreadable_files_raise_one_line_reason(tmp_path: Path, content: bytes, reason: str):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    with pytest.raises(ArticleError, match=reason):
+        articles.load(path)
+
+
+def test_missing_file(tmp_path: Path):
+    with pytest.raises(ArticleError, match="cannot read"):
+        articles.load(tmp_path / "nope.txt")
+
+
+def test_iter_paths_expands_directories_and_skips_hidden(tmp_path: Path):
+    (tmp_path / "b.txt").write_text("b")
+    (tmp_path / "a.txt").write_text("a")
+    (tmp_path / ".hidden").write_text("h")
+    assert [p.name for p in articles.iter_paths([tmp_path])] == ["a.txt", "b.txt"]

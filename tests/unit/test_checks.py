@@ -1,0 +1,65 @@
+import datetime as dt
+
+from pipeline import checks
+from schemas.article import Article
+from schemas.meeting import Meeting, MeetingStatus, Outcome, Participant
+
+TEXT = ("Foreign Minister Ann Lee met her Thai counterpart, Somchai Wong, in Bangkok on Monday. "
+        "They agreed to open a consulate.")  # fmt: skip
+ARTICLE = Article(id="x", path="x.txt", published=dt.date(2020, 3, 4), text=TEXT)
+LEE = Participant(name="Ann Lee", country="Singapore", country_code="SG")
+WONG = Participant(name="Somchai Wong", country="Thailand", country_code="TH")
+
+
+def kinds(meeting: Meeting) -> list[str]:
+    return [issue.kind for issue in checks.run(meeting, ARTICLE)]
+
+
+def test_a_grounded_meeting_has_no_issues():
+    meeting = Meeting(
+        status=MeetingStatus.held, date=dt.date(2020, 3, 2), date_text="on  Monday",
+        participants=[LEE, WONG],
+        outcomes=[Outcome(text="open a consulate", quote="They agreed to open a consulate.")],
+    )  # fmt: skip
+    assert kinds(meeting) == []
+
+
+def test_quote_not_in_text():
+    meeting = Meeting(status=MeetingStatus.held, participants=[LEE, WONG],
+                      outcomes=[Outcome(text="x", quote="agreed to build a bridge")])  # fmt: skip
+    issues = checks.run(meeting, ARTICLE)
+    assert [(i.kind, i.field) for i in issues] == [("quote_not_found", "outcomes[0].quote")]
+
+
+def test_invented_name():
+    invented = Participant(name="Prayut Chan", country="Thailand", country_code="TH")
+    assert kinds(Meeting(status=MeetingStatus.held, participants=[LEE, invented])) == [
+        "name_not_found"
+    ]
+
+
+def test_held_after_publication():
+    meeting = Meeting(status=MeetingStatus.held, date=dt.date(2020, 3, 9), participants=[LEE, WONG])
+    assert kinds(meeting) == ["held_after_publication"]
+    scheduled = meeting.model_copy(update={"status": MeetingStatus.scheduled})
+    assert kinds(scheduled) == []
+
+
+def test_too_few_participants_unless_a_reason_is_stated():
+    alone = Meeting(status=MeetingStatus.held, participants=[LEE])
+    assert kinds(alone) == ["too_few_participants"]
+    explained = alone.model_copy(update={"participants_note": "the counterpart is not reported"})
+    assert kinds(explained) == []
+
+
+def test_unknown_country_and_missing_country():
+    odd = Participant(name="Somchai Wong", country="Korean")
+    nothing = Participant(name="Ann Lee")
+    assert kinds(Meeting(status=MeetingStatus.held, participants=[nothing, odd])) == [
+        "country_missing", "country_unknown"
+    ]
+
+
+def test_organisations_are_fine():
+    eu = Participant(name="Ann Lee", country="European Union", is_organisation=True)
+    assert kinds(Meeting(status=MeetingStatus.held, participants=[eu, WONG])) == []

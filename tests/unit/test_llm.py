@@ -1,0 +1,146 @@
+import json
+
+import httpx
+import pytest
+from tenacity import RetryCallState
+
+from pipeline import llm
+from pipeline.errors import ExtractionError, ReplayMiss, TransportError
+from tests.conftest import FakeEndpoint, ok
+
+ARTICLE = "Foreign Minister Ann Lee met Thai Foreign Minister Somchai Wong in Bangkok on Monday."
+MESSAGES = [{"role": "system", "content": "extract"}, {"role": "user", "content": ARTICLE}]
+
+
+def answer(name: str | None = "Ann Lee") -> str:
+    people = [
+        {"mention": "Foreign Minister Ann Lee", "name": name, "role": "Foreign Minister",
+         "country": "Singapore"},
+        {"mention": "Thai Foreign Minister Somchai Wong", "name": "Somchai Wong",
+         "role": "Foreign Minister", "country": "Thailand"},
+    ]  # fmt: skip
+    meeting = {"report": ARTICLE, "participants": people, "format": "in_person",
+               "date_text": "on Monday", "time_text": None, "duration_text": None, "place": None,
+               "city": "Bangkok", "country": "Thailand", "status": "held", "outcomes": []}  # fmt: skip
+    return json.dumps({"meetings": [meeting]})
+
+
+def run(endpoint: FakeEndpoint, settings):
+    client = llm.build_client(settings, "http://fake.invalid/v1", endpoint.transport)
+    return llm.extract(client, settings, MESSAGES, ARTICLE)
+
+
+def test_a_valid_answer(settings):
+    endpoint = FakeEndpoint([ok(answer())])
+    result = run(endpoint, settings)
+    assert result.validated and result.calls == 1
+    assert result.draft.meetings[0].participants[0].name == "Ann Lee"
+    assert result.usage.total_tokens == 20
+    body = endpoint.bodies()[0]
+    assert body["response_format"]["type"] == "json_object"
+    assert body["response_format"]["schema"]["required"] == ["meetings"]  # the grammar
+
+
+def test_remote_endpoints_get_no_grammar(settings):
+    endpoint = FakeEndpoint([ok(answer())])
+    run(endpoint, settings.model_copy(update={"constrain": False}))
+    assert "schema" not in endpoint.bodies()[0]["response_format"]
+
+
+def test_invented_name_is_sent_back_and_fixed(settings):
+    endpoint = FakeEndpoint([ok(answer("Lee Hsien")), ok(answer(None))])
+    result = run(endpoint, settings)
+    assert result.validated and result.calls == 2
+    assert result.draft.meetings[0].participants[0].name is None
+    reask = endpoint.bodies()[1]["messages"][-1]["content"]
+    assert "Lee Hsien" in reask and "does not occur in the article" in reask
+    assert result.usage.total_tokens == 40  # both attempts counted
+    assert "Lee Hsien" in (result.failed_attempts[0].raw_output or "")
+
+
+def test_still_invalid_after_reasks_is_kept_for_review(settings):
+    endpoint = FakeEndpoint([ok(answer("Lee Hsien")), ok(answer("Lee Hsien"))])
+    result = run(endpoint, settings)
+    assert not result.validated
+    assert result.draft.meetings[0].participants[0].name == "Lee Hsien"
+    assert len(result.failed_attempts) == 2
+
+
+def test_garbage_is_an_extraction_error_with_attempts(settings):
+    endpoint = FakeEndpoint([ok("not json"), ok('{"meetings": [{"oops": 1}]}')])
+    with pytest.raises(ExtractionError) as info:
+        run(endpoint, settings)
+    assert [a.raw_output for a in info.value.attempts] == ["not json", '{"meetings": [{"oops": 1}]}']
+    assert info.value.usage.total_tokens == 40
+
+
+def test_cut_off_answer(settings):
+    endpoint = FakeEndpoint([ok('{"meetings": [{"rep', finish_reason="length")])
+    with pytest.raises(ExtractionError, match="cut off") as info:
+        run(endpoint, settings)
+    assert info.value.attempts[0].raw_output == '{"meetings": [{"rep'
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503])
+def test_transport_errors_are_retried(settings, status):
+    endpoint = FakeEndpoint([httpx.Response(status, json={"error": "busy"}), ok(answer())])
+    result = run(endpoint, settings)
+    assert result.validated and len(endpoint.requests) == 2
+
+
+def test_connection_reset_is_retried(settings):
+    def reset(request):
+        raise httpx.RemoteProtocolError("connection reset", request=request)
+
+    endpoint = FakeEndpoint([reset, ok(answer())])
+    assert run(endpoint, settings).validated
+
+
+def test_transport_errors_give_up_after_the_limit(settings):
+    endpoint = FakeEndpoint([httpx.Response(503, json={})] * 3)
+    with pytest.raises(TransportError, match="after 3 attempts"):
+        run(endpoint, settings)
+    assert len(endpoint.requests) == 3  # 1 + max_transport_retries
+
+
+def test_client_errors_are_not_retried(settings):
+    endpoint = FakeEndpoint([httpx.Response(401, json={"error": {"message": "bad key"}})])
+    with pytest.raises(ExtractionError, match="AuthenticationError"):
+        run(endpoint, settings)
+    assert len(endpoint.requests) == 1
+
+
+def test_replay_miss_surfaces_as_itself(settings):
+    def miss(request):
+        raise ReplayMiss("no recorded exchange for POST /v1/chat/completions")
+
+    with pytest.raises(ReplayMiss, match="no recorded exchange"):
+        run(FakeEndpoint([miss]), settings)
+
+
+def _state(exc: BaseException) -> RetryCallState:
+    state = RetryCallState(retry_object=None, fn=None, args=(), kwargs={})  # type: ignore[arg-type]
+    state.set_exception((type(exc), exc, None))
+    state.attempt_number = 3
+    return state
+
+
+def _status_error(headers: dict[str, str]) -> Exception:
+    import openai
+
+    request = httpx.Request("POST", "http://x/v1/chat/completions")
+    response = httpx.Response(429, headers=headers, request=request)
+    return openai.RateLimitError("slow down", response=response, body=None)
+
+
+def test_wait_uses_retry_after_else_the_fallback():
+    wait = llm.wait_retry_after(fallback=lambda state: 1.5)
+    assert wait(_state(_status_error({"retry-after": "7"}))) == 7.0
+    assert wait(_state(_status_error({}))) == 1.5
+
+
+def test_retry_after_is_read_and_capped():
+    assert llm._retry_after(_status_error({"retry-after": "7"})) == 7.0
+    assert llm._retry_after(_status_error({"retry-after": "99999"})) == llm.MAX_RETRY_AFTER_S
+    assert llm._retry_after(_status_error({})) is None
+    assert llm._retry_after(_status_error({"retry-after": "Wed, 21 Oct 2015"})) is None

@@ -1,0 +1,70 @@
+import datetime as dt
+import json
+from pathlib import Path
+
+from pipeline.sinks import ArticleResult, OutputStore
+from schemas.meeting import Meeting, MeetingStatus
+from schemas.record import Issue, LedgerEntry, MeetingRecord, Provenance, ReviewItem
+
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def result(article_id: str, meetings: int = 1, flagged: int = 0) -> ArticleResult:
+    prov = Provenance(article_id=article_id, article_path=f"{article_id}.txt", model="m",
+                      prompt_version="meeting-v1", extracted_at=NOW)  # fmt: skip
+    records = [
+        MeetingRecord(id=f"{article_id}-{i}", meeting=Meeting(status=MeetingStatus.held),
+                      provenance=prov)  # fmt: skip
+        for i in range(meetings)
+    ]
+    review = [
+        ReviewItem(kind="flagged_record", reasons=[Issue(kind="k", message="m")], provenance=prov)
+        for _ in range(flagged)
+    ]
+    ledger = LedgerEntry(key=list(prov.key()), article_path=prov.article_path, meetings=meetings,
+                         flagged=flagged, failed=False, finished_at=NOW)  # fmt: skip
+    return ArticleResult(ledger=ledger, records=records, review=review)
+
+
+def ids(path: Path) -> list[str]:
+    return [json.loads(line)["provenance"]["article_id"] for line in path.read_text().splitlines()]
+
+
+def test_commit_writes_whole_lines_and_marks_done(tmp_path: Path):
+    store = OutputStore(tmp_path)
+    store.commit(result("a", meetings=2, flagged=1))
+    assert ids(store.meetings) == ["a", "a"]
+    assert ids(store.review) == ["a"]
+    assert store.done() == {("a", "m", "meeting-v1", "1")}
+    assert store.records()[0].id == "a-0"
+    assert store.review_items()[0].reasons[0].kind == "k"
+
+
+def test_recover_drops_partial_line_and_uncommitted_article(tmp_path: Path):
+    store = OutputStore(tmp_path)
+    store.commit(result("a"))
+    crashed = result("b", meetings=1, flagged=1)  # lines written, ledger line never came
+    store._append(store.meetings, crashed.records)
+    store._append(store.review, crashed.review)
+    with store.meetings.open("a") as fh:
+        fh.write('{"id": "c-0", "meeting": {"sta')  # killed mid-line
+    assert store.recover() == 3
+    assert ids(store.meetings) == ["a"]
+    assert not store.review.read_text()
+    assert store.meetings.read_text().endswith("\n")
+    assert store.recover() == 0  # nothing more to do
+
+
+def test_forget_uncommits_for_force(tmp_path: Path):
+    store = OutputStore(tmp_path)
+    store.commit(result("a"))
+    store.commit(result("b"))
+    store.forget([("a", "m", "meeting-v1", "1")])
+    assert store.done() == {("b", "m", "meeting-v1", "1")}
+    assert ids(store.meetings) == ["b"]
+
+
+def test_other_prompt_versions_are_not_done(tmp_path: Path):
+    store = OutputStore(tmp_path)
+    store.commit(result("a"))
+    assert ("a", "m", "meeting-v2", "1") not in store.done()
