@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
 from functools import partial
 from pathlib import Path
@@ -31,6 +32,15 @@ log = logging.getLogger("meetx")
 
 Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="-v info, -vv debug")]
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="output directory [output]")]
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so the embedded server is stopped and nothing half-written."""
+    signal.signal(signal.SIGTERM, _interrupt)
 
 
 def _logging(verbose: int) -> None:
@@ -65,6 +75,7 @@ def extract(
 ) -> None:
     """Extract meetings from articles into OUTPUT/meetings.jsonl and OUTPUT/review.jsonl."""
     _logging(verbose)
+    _exit_on_sigterm()
     try:
         settings = _settings(output_dir=output, base_url=base_url, model=model,
                              prompt_version=prompt_version, max_reasks=max_reasks,

@@ -14,6 +14,7 @@ whether by return, error or Ctrl-C.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import logging
 import os
@@ -151,6 +152,12 @@ def server_command(weights: Path, port: int, settings: Settings) -> list[str]:
     ]  # fmt: skip
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: have the kernel send SIGTERM to the server if meetx dies, even by SIGKILL."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def _wait_until_ready(proc: subprocess.Popen[bytes], url: str, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -197,6 +204,7 @@ def serve(settings: Settings, log_path: Path | None = None) -> Iterator[str]:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # its own process group: Ctrl-C is ours to forward
+            preexec_fn=_die_with_parent,
         )
         try:
             _wait_until_ready(proc, url, settings.server_start_timeout_s)

@@ -57,9 +57,17 @@ _ACRONYM = re.compile(r"^[A-Z]{2,6}$")
 
 # ---------------------------------------------------------------- dates and times
 def resolve_date(
-    text: str | None, published: dt.date | None, status: MeetingStatus
+    text: str | None,
+    published: dt.date | None,
+    status: MeetingStatus,
+    article_text: str | None = None,
 ) -> dt.date | None:
-    """The calendar day a date expression names, or None when it cannot be known."""
+    """The calendar day a date expression names, or None when it cannot be known.
+
+    With no publication date, a bare weekday takes the one full date elsewhere in the article
+    (a photo caption, say) that falls on that weekday; if there is none, or several, it stays
+    null.
+    """
     if not text:
         return None
     explicit = _MONTH_DAY.search(text)
@@ -70,6 +78,8 @@ def resolve_date(
         if re.search(rf"\b{words}\b", lowered):
             return published + dt.timedelta(days=offset) if published else None
     weekday = _WEEKDAY.search(text)
+    if weekday and published is None and article_text:
+        return _only_full_date_on(WEEKDAYS.index(weekday.group(1).casefold()), article_text)
     if weekday and published:
         target = WEEKDAYS.index(weekday.group(1).casefold())
         forward = status is MeetingStatus.scheduled or re.search(r"\bnext\b", lowered)
@@ -77,6 +87,16 @@ def resolve_date(
             return published + dt.timedelta(days=(target - published.weekday()) % 7 or 7)
         return published - dt.timedelta(days=(published.weekday() - target) % 7)
     return None
+
+
+def _only_full_date_on(weekday: int, article_text: str) -> dt.date | None:
+    found = set()
+    for match in _MONTH_DAY.finditer(article_text):
+        if _YEAR.search(match.group(0)):
+            day = _explicit_date(match.group(0), None, MeetingStatus.held)
+            if day is not None and day.weekday() == weekday:
+                found.add(day)
+    return found.pop() if len(found) == 1 else None
 
 
 def _explicit_date(
@@ -178,6 +198,19 @@ def _none_if_blank(value: str | None) -> str | None:
     return value.strip()
 
 
+def _country_only(draft: ParticipantDraft) -> bool:
+    """A 'participant' that is just a country ("US", role "country"): not a person, dropped."""
+    if _none_if_blank(draft.name) is not None:
+        return False
+    role = (_none_if_blank(draft.role) or "country").casefold()
+    mention = draft.mention.strip()
+    return (
+        role in {"country", "nation", "government", "state"}
+        and len(mention.split()) <= 3
+        and guess_country(mention) is not None
+    )
+
+
 def participant(draft: ParticipantDraft) -> Participant:
     name, code, is_org = country(_none_if_blank(draft.country))
     return Participant(
@@ -205,7 +238,7 @@ def meeting(draft: MeetingDraft, article: Article) -> Meeting:
         )
     return Meeting(
         status=status,
-        date=resolve_date(draft.date_text, article.published, status),
+        date=resolve_date(draft.date_text, article.published, status, article.text),
         date_text=_none_if_blank(draft.date_text),
         start_time=parse_time(draft.time_text),
         start_time_text=_none_if_blank(draft.time_text),
@@ -213,7 +246,7 @@ def meeting(draft: MeetingDraft, article: Article) -> Meeting:
         format=fmt,
         duration_minutes=parse_duration(draft.duration_text),
         duration_text=_none_if_blank(draft.duration_text),
-        participants=[participant(p) for p in draft.participants],
+        participants=[participant(p) for p in draft.participants if not _country_only(p)],
         outcomes=[Outcome(text=o.strip(), quote=o.strip()) for o in draft.outcomes if o.strip()],
         quote=_none_if_blank(draft.report),
     )

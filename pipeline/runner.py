@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, ContextManager
 
 from pydantic import ValidationError
 
-from pipeline import articles, checks, normalise
+from pipeline import align, articles, checks, normalise
 from pipeline.config import Settings
 from pipeline.errors import ArticleError, ExtractionError
 from pipeline.prompts import Prompt
@@ -101,7 +101,7 @@ def process(article: Article, prompt: Prompt, extract: Extractor, settings: Sett
     for index, draft in enumerate(completion.draft.meetings):
         record_id = f"{article.id[:16]}-{prompt.version}-{index}"
         try:
-            meeting = normalise.meeting(draft, article)
+            meeting = align.ground(normalise.meeting(draft, article), article)
         except ValidationError as exc:
             result.review.append(ReviewItem(
                 kind="flagged_record", provenance=provenance, raw_output=completion.raw_output,

@@ -17,6 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from schemas.text import occurs_in
 
+# Bounds on the lists: the grammar then cannot let a small model repeat items until max_tokens.
+# (No maxLength on strings: llama.cpp turns it into a grammar hundreds of rules deep.)
+MAX_MEETINGS, MAX_PARTICIPANTS, MAX_OUTCOMES = 6, 10, 8
+
 Status = Literal["held", "scheduled", "cancelled"]
 Format = Literal["in_person", "video_conference", "phone_call", "unknown"]
 
@@ -51,7 +55,7 @@ class MeetingDraft(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     report: str = Field(description="the sentence of the text that reports this meeting, verbatim")
-    participants: list[ParticipantDraft]
+    participants: list[ParticipantDraft] = Field(max_length=MAX_PARTICIPANTS)
     format: Format
     date_text: str | None = Field(
         description="the words giving the meeting's day, verbatim, e.g. 'on Thursday', 'Aug. 3'"
@@ -63,7 +67,8 @@ class MeetingDraft(BaseModel):
     country: str | None = Field(description="the country where it took place; null if remote")
     status: Status
     outcomes: list[str] = Field(
-        description="each agreement or decision, quoted verbatim from the text; not topics"
+        description="each agreement or decision, quoted verbatim from the text; not topics",
+        max_length=MAX_OUTCOMES,
     )
 
 
@@ -72,4 +77,4 @@ class ArticleDraft(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    meetings: list[MeetingDraft]
+    meetings: list[MeetingDraft] = Field(max_length=MAX_MEETINGS)

@@ -82,3 +82,22 @@ def test_parse_time(text, expected):
 )
 def test_country(name, expected):
     assert normalise.country(name) == expected
+
+
+def test_weekday_without_publication_date_takes_the_one_matching_full_date():
+    text = "Envoys met Tuesday in Seoul. (Photo taken on Dec. 13, 2016, in Seoul.) Talks on Jan. 2, 2017."
+    assert normalise.resolve_date("met Tuesday", None, HELD, text) == dt.date(2016, 12, 13)
+    assert normalise.resolve_date("met Monday", None, HELD, text) == dt.date(2017, 1, 2)
+    assert normalise.resolve_date("met Friday", None, HELD, text) is None
+    two = "Met Tuesday. Dec. 13, 2016 and Dec. 20, 2016 were both Tuesdays."
+    assert normalise.resolve_date("met Tuesday", None, HELD, two) is None  # ambiguous
+
+
+def test_country_only_participants_are_dropped():
+    from schemas.draft import ParticipantDraft
+
+    country_only = ParticipantDraft(mention="US", name=None, role="Country", country="US")
+    unnamed = ParticipantDraft(mention="his Japanese counterpart", name=None, role="counterpart",
+                               country="Japan")  # fmt: skip
+    assert normalise._country_only(country_only)
+    assert not normalise._country_only(unnamed)

@@ -1,0 +1,48 @@
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import EMBEDDED_MODEL, Settings
+from pipeline.errors import ConfigError
+
+
+def test_defaults_mean_the_embedded_model():
+    settings = Settings.from_env({"HOME": "/home/u"})
+    assert settings.embedded and settings.constrain
+    assert settings.model == EMBEDDED_MODEL
+    assert settings.cache_dir == Path("/home/u/.cache/meetx")
+
+
+def test_remote_endpoint_from_environment():
+    env = {"OPENAI_BASE_URL": "http://localhost:11434/v1", "OPENAI_API_KEY": "sk-abc",
+           "MEETX_MODEL": "llama3.2", "XDG_CACHE_HOME": "/c"}  # fmt: skip
+    settings = Settings.from_env(env)
+    assert not settings.embedded and not settings.constrain  # no grammar for unknown servers
+    assert settings.model == "llama3.2" and settings.cache_dir == Path("/c/meetx")
+    assert "sk-abc" not in repr(settings) and "sk-abc" not in settings.model_dump_json()
+
+
+def test_flags_win_over_environment():
+    settings = Settings.from_env({"MEETX_MODEL": "a"}, model="b", output_dir=None)
+    assert settings.model == "b" and settings.output_dir == Path("output")
+
+
+def test_constrain_can_be_forced_for_a_llamacpp_server():
+    env = {"OPENAI_BASE_URL": "http://127.0.0.1:8080/v1", "MEETX_CONSTRAIN": "yes"}
+    assert Settings.from_env(env).constrain
+
+
+@pytest.mark.parametrize(
+    ("env", "flags", "message"),
+    [({"MEETX_CONSTRAIN": "maybe"}, {}, "expected 1/0"),
+     ({}, {"record_dir": Path("a"), "replay_dir": Path("b")}, "exclude each other"),
+     ({"MEETX_THREADS": "0"}, {}, "threads")],
+)  # fmt: skip
+def test_bad_settings_are_config_errors(env, flags, message):
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env, **flags)
+
+
+def test_settings_are_frozen():
+    with pytest.raises(ValueError):
+        Settings().model = "x"  # type: ignore[misc]

@@ -1,0 +1,59 @@
+from pathlib import Path
+
+import pytest
+
+from pipeline import prompts
+from pipeline.config import PROJECT_ROOT
+from pipeline.errors import PromptError
+from schemas.article import Article
+from schemas.draft import ArticleDraft
+from tests.conftest import SEEDS
+
+PROMPTS = PROJECT_ROOT / "prompts"
+ALL = [prompts._parse(p) for p in prompts.available(PROMPTS)]
+
+
+def test_versions_are_unique_and_newest_is_default():
+    versions = [p.version for p in ALL]
+    assert len(set(versions)) == len(versions)
+    assert prompts.load(PROMPTS).version == versions[-1]
+    assert prompts.load(PROMPTS, versions[0]).version == versions[0]
+
+
+@pytest.mark.parametrize("prompt", ALL, ids=lambda p: p.version)
+def test_examples_are_valid_grounded_answers(prompt):
+    assert prompt.examples
+    for example in prompt.examples:
+        ArticleDraft.model_validate_json(example.answer, context={"article": example.article})
+
+
+@pytest.mark.parametrize("prompt", ALL, ids=lambda p: p.version)
+def test_no_seed_text_is_used_as_an_example(prompt):
+    seed_sentences = {
+        s.strip() for path in SEEDS.iterdir() for s in path.read_text().split(".") if len(s) > 40
+    }
+    for example in prompt.examples:
+        assert not any(sentence in example.article for sentence in seed_sentences)
+
+
+def test_render_puts_fixed_parts_first_and_the_article_last():
+    prompt = prompts.load(PROMPTS)
+    a = prompt.render(Article(id="a", path="a", text="First article."))
+    b = prompt.render(Article(id="b", path="b", text="Second article."))
+    assert a[:-1] == b[:-1]  # one cacheable prefix
+    assert a[-1]["role"] == "user" and "First article." in a[-1]["content"]
+    assert [m["role"] for m in a[1:-1]] == ["user", "assistant"] * len(prompt.examples)
+
+
+def test_unknown_version_and_missing_directory(tmp_path: Path):
+    with pytest.raises(PromptError, match="known: meeting-v1"):
+        prompts.load(PROMPTS, "meeting-v999")
+    with pytest.raises(PromptError, match="no prompt files"):
+        prompts.load(tmp_path)
+
+
+def test_malformed_prompt_file(tmp_path: Path):
+    (tmp_path / "meeting").mkdir()
+    (tmp_path / "meeting" / "v1.toml").write_text('version = "x"\n')
+    with pytest.raises(PromptError, match="cannot read"):
+        prompts.load(tmp_path)
