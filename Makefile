@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ARTICLES ?= seeds
 
-.PHONY: run test lint live clean
+.PHONY: run test lint live clean fixtures
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +40,9 @@ lint: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) output/*.jsonl
+
+# Re-record the replay fixtures from a real run of the embedded model over the seeds.
+# Run it whenever the prompt, the draft schema or the request settings change.
+fixtures: $(VENV)/.local
+	rm -rf tests/fixtures/llamacpp
+	$(BIN)/meetx extract seeds --force --output "$$(mktemp -d)" --record tests/fixtures/llamacpp

@@ -27,8 +27,14 @@ from schemas.meeting import Meeting
 
 FUZZY_THRESHOLD = 90.0
 MIN_FUZZY_CHARS = 12  # shorter quotes match too much by chance
-_QUOTE_CHARS = {"'": "['‘’`]", '"': '["“”]', "‘": "['‘’`]", "’": "['‘’`]", "“": '["“”]',
-                "”": '["“”]'}  # fmt: skip
+_QUOTE_CHARS = {
+    "'": "['‘’`]",
+    '"': '["“”]',
+    "‘": "['‘’`]",
+    "’": "['‘’`]",
+    "“": '["“”]',
+    "”": '["“”]',
+}
 _EDGE = " \t\n\r\xa0.,;:"
 
 

@@ -94,19 +94,19 @@ def find_headline(header: list[str], published_line: str | None) -> str | None:
     for line in header:
         if line == published_line or _BYLINE.match(line) or _DATE.search(line):
             continue
-        if len(line.split()) >= 5:
+        if 5 <= len(line.split()) <= 25 and not line.endswith("."):  # headlines end bare
             return line
     return None
 
 
 def find_outlet(header: list[str], text: str, headline: str | None) -> str | None:
     """A short title-case first line above the headline, else a closing credit '(Yonhap)'."""
-    if headline and header and header[0] != headline:
+    if headline and header and header[0] != headline and header.index(headline) <= 3:
         first = header[0]
         words = first.split()
-        if 1 <= len(words) <= 4 and all(w[0].isupper() for w in words if w[0].isalpha()):
-            if header.index(headline) <= 3 and not first.lower().startswith("menu"):
-                return first
+        title_case = all(w[0].isupper() for w in words if w[0].isalpha())
+        if 1 <= len(words) <= 4 and title_case and not first.lower().startswith("menu"):
+            return first
     tail = text.rstrip().splitlines()[-1] if text.strip() else ""
     credit = _CREDIT.search(tail)
     return credit.group(1) if credit else None

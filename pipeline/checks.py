@@ -41,6 +41,36 @@ def quotes_occur(meeting: Meeting, article: Article) -> Iterator[Issue]:
             yield Issue(kind="quote_not_found", field=path, message=f"not in the text: {quote!r}")
 
 
+def _body(article: Article) -> str:
+    """The text without its headline and publication line."""
+    body = article.text
+    for line in (article.headline, article.published_text):
+        if line:
+            body = body.replace(line, " ")
+    return body
+
+
+def not_from_header(meeting: Meeting, article: Article) -> Iterator[Issue]:
+    """Dates, times and outcomes taken from the headline or the publication line.
+
+    The publication date is not the meeting's date, and a headline is not an outcome: small
+    models take both when the body's own words are harder to find.
+    """
+    header = [line for line in (article.headline, article.published_text) if line]
+    if not header:
+        return
+    body = _body(article)
+    suspects = [("date_text", meeting.date_text), ("start_time_text", meeting.start_time_text)]
+    suspects += [(f"outcomes[{i}].quote", o.quote) for i, o in enumerate(meeting.outcomes)]
+    for path, quote in suspects:
+        if quote and any(occurs_in(quote, line) for line in header) and not occurs_in(quote, body):
+            yield Issue(
+                kind="quote_from_header",
+                field=path,
+                message=f"taken from the headline or publication line: {quote!r}",
+            )
+
+
 def names_occur(meeting: Meeting, article: Article) -> Iterator[Issue]:
     for i, participant in enumerate(meeting.participants):
         if participant.name and not occurs_in(participant.name, article.text):
@@ -77,16 +107,23 @@ def enough_participants(meeting: Meeting, article: Article) -> Iterator[Issue]:
 def countries_known(meeting: Meeting, article: Article) -> Iterator[Issue]:
     for i, participant in enumerate(meeting.participants):
         if participant.country is None:
-            yield Issue(kind="country_missing", field=f"participants[{i}].country",
-                        message="no country or organisation for this participant")  # fmt: skip
+            yield Issue(
+                kind="country_missing",
+                field=f"participants[{i}].country",
+                message="no country or organisation for this participant",
+            )
         elif participant.country_code is None and not participant.is_organisation:
-            yield Issue(kind="country_unknown", field=f"participants[{i}].country",
-                        message=f"{participant.country!r} is neither an ISO 3166 country "
-                                "nor an organisation")  # fmt: skip
+            yield Issue(
+                kind="country_unknown",
+                field=f"participants[{i}].country",
+                message=f"{participant.country!r} is neither an ISO 3166 country "
+                "nor an organisation",
+            )
 
 
 CHECKS: tuple[Check, ...] = (
     quotes_occur,
+    not_from_header,
     names_occur,
     held_not_after_publication,
     enough_participants,

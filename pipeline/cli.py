@@ -23,8 +23,11 @@ from pipeline.errors import MeetxError
 from pipeline.sinks import OutputStore
 from schemas.record import MeetingRecord
 
-app = typer.Typer(help="Turn news articles into validated records of diplomatic meetings.",
-                  no_args_is_help=True, add_completion=False)  # fmt: skip
+app = typer.Typer(
+    help="Turn news articles into validated records of diplomatic meetings.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 model_app = typer.Typer(help="The embedded local model.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
 err = Console(stderr=True)
@@ -45,8 +48,12 @@ def _exit_on_sigterm() -> None:
 
 def _logging(verbose: int) -> None:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(message)s", datefmt="[%X]",
-                        handlers=[RichHandler(console=err, show_path=False)])  # fmt: skip
+    logging.basicConfig(
+        level=level,
+        format="%(message)s",
+        datefmt="[%X]",
+        handlers=[RichHandler(console=err, show_path=False)],
+    )
     if verbose < 2:  # instructor logs every failed attempt at ERROR; we report them ourselves
         logging.getLogger("instructor").setLevel(logging.CRITICAL)
 
@@ -77,9 +84,15 @@ def extract(
     _logging(verbose)
     _exit_on_sigterm()
     try:
-        settings = _settings(output_dir=output, base_url=base_url, model=model,
-                             prompt_version=prompt_version, max_reasks=max_reasks,
-                             record_dir=record, replay_dir=replay)  # fmt: skip
+        settings = _settings(
+            output_dir=output,
+            base_url=base_url,
+            model=model,
+            prompt_version=prompt_version,
+            max_reasks=max_reasks,
+            record_dir=record,
+            replay_dir=replay,
+        )
         prompt = prompts.load(settings.prompts_dir, settings.prompt_version)
         store = OutputStore(settings.output_dir)
         store.recover()
@@ -87,19 +100,35 @@ def extract(
         todo = runner.pending(paths, settings, prompt, store, force, summary)
         if summary.skipped:
             err.print(f"{summary.skipped} article(s) already done (use --force to redo)")
-        where = (f"replay {settings.replay_dir}" if settings.replay_dir else settings.base_url
-                 or f"embedded model {settings.model}")  # fmt: skip
+        where = (
+            f"replay {settings.replay_dir}"
+            if settings.replay_dir
+            else settings.base_url or f"embedded model {settings.model}"
+        )
         if todo:
             err.print(f"extracting {len(todo)} article(s) with {where}, prompt {prompt.version}")
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=err, transient=False) as progress:  # fmt: skip
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
+        ) as progress:
             task = progress.add_task("articles", total=len(todo))
 
             def advance(article: Any, result: Any) -> None:
                 progress.update(task, advance=1, description=Path(article.path).name[:40])
 
-            runner.run(todo, prompt, partial(backend.open_extractor, settings), settings,
-                       store, summary, on_article=advance)  # fmt: skip
+            runner.run(
+                todo,
+                prompt,
+                partial(backend.open_extractor, settings),
+                settings,
+                store,
+                summary,
+                on_article=advance,
+            )
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/yellow]: finished articles are saved; rerun to go on")
         raise typer.Exit(130) from None
@@ -117,8 +146,10 @@ def _print_summary(summary: runner.Summary, settings: Settings) -> None:
         f"({summary.usage.prompt_tokens:,} in, {summary.usage.completion_tokens:,} out) | "
         f"{summary.seconds:.1f} s ({per:.1f} s/article)"
     )
-    err.print(f"output: {settings.output_dir / 'meetings.jsonl'}, review: "
-              f"{settings.output_dir / 'review.jsonl'}")  # fmt: skip
+    err.print(
+        f"output: {settings.output_dir / 'meetings.jsonl'}, review: "
+        f"{settings.output_dir / 'review.jsonl'}"
+    )
 
 
 @app.command()
@@ -140,8 +171,10 @@ def review(
     for item in items:
         who = ""
         if item.record is not None:
-            names = [p.name or f"({p.role or '?'}, {p.country or '?'})"
-                     for p in item.record.meeting.participants]  # fmt: skip
+            names = [
+                p.name or f"({p.role or '?'}, {p.country or '?'})"
+                for p in item.record.meeting.participants
+            ]
             who = f"{item.record.id}\n" + ", ".join(names)
         reasons = "\n".join(f"{r.kind}: {r.message}" for r in item.reasons)
         table.add_row(item.kind, Path(item.provenance.article_path).name, who, reasons)

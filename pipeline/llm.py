@@ -17,7 +17,7 @@ Two kinds of retry, kept apart:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ import httpx
 import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from instructor.core.hooks import HookName
 from pydantic import ValidationError
 from tenacity import (
     RetryCallState,
@@ -119,7 +120,7 @@ def _retry_after(exc: BaseException | None) -> float | None:
     return None
 
 
-class wait_retry_after:  # noqa: N801 - named like tenacity's wait strategies
+class wait_retry_after:
     """Wait what the server's ``Retry-After`` says, else back off exponentially with jitter."""
 
     def __init__(self, fallback: Any = None) -> None:
@@ -151,20 +152,21 @@ class _Call:
         self._last_raw = _content(response)
 
     def _on_parse_error(self, error: Exception, *args: Any, **kwargs: Any) -> None:
-        self.failed.append(Attempt(number=self.calls, error=str(error)[:2000],
-                                   raw_output=self._last_raw))  # fmt: skip
+        self.failed.append(
+            Attempt(number=self.calls, error=str(error)[:2000], raw_output=self._last_raw)
+        )
 
     def _on_error(self, error: Exception, *args: Any, **kwargs: Any) -> None:
         self.calls += 1
         self.failed.append(Attempt(number=self.calls, error=_describe(error)))
 
     def __call__(self) -> tuple[ArticleDraft, Any]:
-        hooks = {
-            "completion:response": self._on_response,
-            "parse:error": self._on_parse_error,
-            "completion:error": self._on_error,
-        }
-        for name, handler in hooks.items():
+        hooks: list[tuple[HookName, Callable[[Any], None]]] = [
+            (HookName.COMPLETION_RESPONSE, self._on_response),
+            (HookName.PARSE_ERROR, self._on_parse_error),
+            (HookName.COMPLETION_ERROR, self._on_error),
+        ]
+        for name, handler in hooks:
             self.client.on(name, handler)
         try:
             result: tuple[ArticleDraft, Any] = self.client.chat.completions.create_with_completion(
@@ -172,7 +174,7 @@ class _Call:
             )
             return result
         finally:
-            for name, handler in hooks.items():
+            for name, handler in hooks:
                 self.client.off(name, handler)
 
 
@@ -180,6 +182,11 @@ def _describe(exc: BaseException) -> str:
     while exc.__cause__ is not None and not isinstance(exc, openai.OpenAIError):
         exc = exc.__cause__
     return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _log_retry(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    log.warning("transport error, retry %d: %s", state.attempt_number, error and _describe(error))
 
 
 def _request(settings: Settings, messages: Messages) -> dict[str, Any]:
@@ -199,17 +206,20 @@ def extract(
     client: instructor.Instructor, settings: Settings, messages: Messages, article: str
 ) -> Completion:
     """Ask the model for the meetings of one article (``messages`` already rendered)."""
-    call = _Call(client, settings, {**_request(settings, messages), "context": {"article": article}})
+    call = _Call(
+        client, settings, {**_request(settings, messages), "context": {"article": article}}
+    )
     retrying = Retrying(
         retry=retry_if_exception(is_transport_error),
         wait=wait_retry_after(
-            wait_exponential_jitter(multiplier=settings.retry_wait_s, max=60, jitter=settings.retry_wait_s)
+            wait_exponential_jitter(
+                multiplier=settings.retry_wait_s, max=60, jitter=settings.retry_wait_s
+            )
         ),
         stop=stop_after_attempt(settings.max_transport_retries + 1),
         reraise=True,
-        before_sleep=lambda s: log.warning("transport error, retry %d: %s", s.attempt_number,
-                                           _describe(s.outcome.exception())),  # type: ignore[union-attr,arg-type]
-    )  # fmt: skip
+        before_sleep=_log_retry,
+    )
     try:
         draft, completion = retrying(call)
     except IncompleteOutputException as exc:
@@ -260,4 +270,3 @@ def _salvage(call: _Call, exc: Exception) -> Completion:
 def response_schema() -> dict[str, Any]:
     """The JSON Schema the model must fill (sent as a grammar to llama.cpp)."""
     return ArticleDraft.model_json_schema()
-

@@ -141,15 +141,24 @@ def server_command(weights: Path, port: int, settings: Settings) -> list[str]:
     if shutil.which(sys.executable) is None:  # pragma: no cover - defensive
         raise ModelSetupError(f"python interpreter {sys.executable} not found")
     return [
-        sys.executable, "-m", "llama_cpp.server",
-        "--model", str(weights),
-        "--model_alias", settings.model,
-        "--host", "127.0.0.1",
-        "--port", str(port),
-        "--n_ctx", str(settings.context_tokens),
-        "--n_threads", str(settings.threads),
-        "--n_threads_batch", str(settings.threads),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(weights),
+        "--model_alias",
+        settings.model,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        str(settings.context_tokens),
+        "--n_threads",
+        str(settings.threads),
+        "--n_threads_batch",
+        str(settings.threads),
+    ]
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec

@@ -44,8 +44,17 @@ _MONTH_DAY = re.compile(
 )
 _YEAR = re.compile(r"\b\d{4}\b")
 _WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
-_RELATIVE = {"yesterday": -1, "today": 0, "tonight": 0, "tomorrow": 1, "this morning": 0,
-             "this afternoon": 0, "this evening": 0, "earlier today": 0, "last night": -1}  # fmt: skip
+_RELATIVE = {
+    "yesterday": -1,
+    "today": 0,
+    "tonight": 0,
+    "tomorrow": 1,
+    "this morning": 0,
+    "this afternoon": 0,
+    "this evening": 0,
+    "earlier today": 0,
+    "last night": -1,
+}
 _TIME = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*(a\.?\s?m\.?|p\.?\s?m\.?)?(?![\d])", re.I)
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(hours?|hrs?|h|minutes?|mins?)\b", re.IGNORECASE)
 _ORGANISATION = re.compile(
@@ -99,9 +108,7 @@ def _only_full_date_on(weekday: int, article_text: str) -> dt.date | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _explicit_date(
-    words: str, published: dt.date | None, status: MeetingStatus
-) -> dt.date | None:
+def _explicit_date(words: str, published: dt.date | None, status: MeetingStatus) -> dt.date | None:
     has_year = _YEAR.search(words) is not None
     if not has_year and published is None:
         return None

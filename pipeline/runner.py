@@ -10,9 +10,10 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, ContextManager
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -75,16 +76,22 @@ def key_of(article: Article, settings: Settings, prompt: Prompt) -> Key:
     return (article.id, settings.model, prompt.version, SCHEMA_VERSION)
 
 
-def process(article: Article, prompt: Prompt, extract: Extractor, settings: Settings) -> ArticleResult:
+def process(
+    article: Article, prompt: Prompt, extract: Extractor, settings: Settings
+) -> ArticleResult:
     """Extract, normalise and check one article; never raises for a model failure."""
     provenance = _provenance(article, settings, prompt)
     started = time.monotonic()
     try:
         completion = extract(prompt.render(article), article.text)
     except ExtractionError as exc:
-        provenance = provenance.model_copy(update={
-            "usage": exc.usage, "attempts": max(len(exc.attempts), 1),
-            "seconds": round(time.monotonic() - started, 2)})  # fmt: skip
+        provenance = provenance.model_copy(
+            update={
+                "usage": exc.usage,
+                "attempts": max(len(exc.attempts), 1),
+                "seconds": round(time.monotonic() - started, 2),
+            }
+        )
         item = ReviewItem(
             kind="failed_article",
             reasons=[Issue(kind=type(exc).__name__, message=str(exc))],
@@ -94,19 +101,28 @@ def process(article: Article, prompt: Prompt, extract: Extractor, settings: Sett
         )
         ledger = _ledger(provenance, meetings=0, flagged=0, failed=True)
         return ArticleResult(ledger=ledger, review=[item])
-    provenance = provenance.model_copy(update={
-        "usage": completion.usage, "attempts": completion.calls,
-        "seconds": round(time.monotonic() - started, 2)})  # fmt: skip
+    provenance = provenance.model_copy(
+        update={
+            "usage": completion.usage,
+            "attempts": completion.calls,
+            "seconds": round(time.monotonic() - started, 2),
+        }
+    )
     result = ArticleResult(ledger=_ledger(provenance, 0, 0, failed=False))
     for index, draft in enumerate(completion.draft.meetings):
         record_id = f"{article.id[:16]}-{prompt.version}-{index}"
         try:
             meeting = align.ground(normalise.meeting(draft, article), article)
         except ValidationError as exc:
-            result.review.append(ReviewItem(
-                kind="flagged_record", provenance=provenance, raw_output=completion.raw_output,
-                reasons=[Issue(kind="invalid_meeting", message=str(exc)[:1000])],
-                failed_attempts=completion.failed_attempts))  # fmt: skip
+            result.review.append(
+                ReviewItem(
+                    kind="flagged_record",
+                    provenance=provenance,
+                    raw_output=completion.raw_output,
+                    reasons=[Issue(kind="invalid_meeting", message=str(exc)[:1000])],
+                    failed_attempts=completion.failed_attempts,
+                )
+            )
             continue
         issues = checks.run(meeting, article)
         if not completion.validated:
@@ -114,9 +130,16 @@ def process(article: Article, prompt: Prompt, extract: Extractor, settings: Sett
             issues.append(Issue(kind="failed_validation", message=last[:1000]))
         record = MeetingRecord(id=record_id, meeting=meeting, provenance=provenance, issues=issues)
         if issues:
-            result.review.append(ReviewItem(
-                kind="flagged_record", reasons=issues, provenance=provenance, record=record,
-                raw_output=completion.raw_output, failed_attempts=completion.failed_attempts))  # fmt: skip
+            result.review.append(
+                ReviewItem(
+                    kind="flagged_record",
+                    reasons=issues,
+                    provenance=provenance,
+                    record=record,
+                    raw_output=completion.raw_output,
+                    failed_attempts=completion.failed_attempts,
+                )
+            )
         else:
             result.records.append(record)
     result.ledger = _ledger(
@@ -138,9 +161,13 @@ def _ledger(provenance: Provenance, meetings: int, flagged: int, failed: bool) -
 
 
 def pending(
-    paths: Iterable[Path], settings: Settings, prompt: Prompt, store: OutputStore,
-    force: bool, summary: Summary,
-) -> list[Article]:  # fmt: skip
+    paths: Iterable[Path],
+    settings: Settings,
+    prompt: Prompt,
+    store: OutputStore,
+    force: bool,
+    summary: Summary,
+) -> list[Article]:
     """Readable articles not yet committed (all of them with ``force``)."""
     done = store.done()
     todo: list[Article] = []
@@ -168,7 +195,7 @@ def pending(
 def run(
     todo: list[Article],
     prompt: Prompt,
-    open_extractor: Callable[[], ContextManager[Extractor]],
+    open_extractor: Callable[[], AbstractContextManager[Extractor]],
     settings: Settings,
     store: OutputStore,
     summary: Summary,
@@ -187,4 +214,3 @@ def run(
     finally:
         summary.seconds = time.monotonic() - started
     return summary
-

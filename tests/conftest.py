@@ -23,10 +23,15 @@ def completion(content: str, finish_reason: str = "stop", tokens: int = 10) -> d
         "object": "chat.completion",
         "created": 0,
         "model": "test-model",
-        "choices": [{"index": 0, "finish_reason": finish_reason,
-                     "message": {"role": "assistant", "content": content}}],
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": finish_reason,
+                "message": {"role": "assistant", "content": content},
+            }
+        ],
         "usage": {"prompt_tokens": tokens, "completion_tokens": tokens, "total_tokens": 2 * tokens},
-    }  # fmt: skip
+    }
 
 
 Reply = httpx.Response | Callable[[httpx.Request], httpx.Response]
@@ -58,5 +63,12 @@ def ok(content: str, **kw: Any) -> httpx.Response:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(base_url="http://fake.invalid/v1", model="test-model", output_dir=tmp_path / "out",
-                    cache_dir=tmp_path / "cache", max_transport_retries=2, max_reasks=1, retry_wait_s=0)  # fmt: skip
+    return Settings(
+        base_url="http://fake.invalid/v1",
+        model="test-model",
+        output_dir=tmp_path / "out",
+        cache_dir=tmp_path / "cache",
+        max_transport_retries=2,
+        max_reasks=1,
+        retry_wait_s=0,
+    )

@@ -6,8 +6,10 @@ from pipeline import align
 from schemas.article import Article
 from schemas.meeting import Meeting, MeetingStatus, Outcome, Participant
 
-TEXT = ("U.S. Secretary of State Antony Blinken met “Japan’s” foreign minister.\n\n"
-        "The two agreed to strengthen   coordination on regional security issues.")  # fmt: skip
+TEXT = (
+    "U.S. Secretary of State Antony Blinken met “Japan’s” foreign minister.\n\n"
+    "The two agreed to strengthen   coordination on regional security issues."
+)
 
 
 @pytest.mark.parametrize(
@@ -16,12 +18,18 @@ TEXT = ("U.S. Secretary of State Antony Blinken met “Japan’s” foreign mini
         ("U.S. Secretary of State", "U.S. Secretary of State", "exact"),
         ("u. s. secretary of state", "U.S. Secretary of State", "tolerant"),
         ('"Japan\'s" foreign minister', "“Japan’s” foreign minister", "tolerant"),
-        ("agreed to strengthen coordination on regional security issue",
-         "agreed to strengthen   coordination on regional security issues", "fuzzy"),
-        ("The two agreed to strengthen coordination on regional securty issues",
-         "The two agreed to strengthen   coordination on regional security issues", "fuzzy"),
+        (
+            "agreed to strengthen coordination on regional security issue",
+            "agreed to strengthen   coordination on regional security issues",
+            "fuzzy",
+        ),
+        (
+            "The two agreed to strengthen coordination on regional securty issues",
+            "The two agreed to strengthen   coordination on regional security issues",
+            "fuzzy",
+        ),
     ],
-)  # fmt: skip
+)
 def test_locate(quote, expected, method):
     span = align.locate(quote, TEXT)
     assert span is not None and span.method == method

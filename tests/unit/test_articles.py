@@ -42,9 +42,13 @@ def test_same_text_same_id(tmp_path: Path):
 
 @pytest.mark.parametrize(
     ("content", "reason"),
-    [(b"", "empty"), (b"  \n\t", "empty"), (b"caf\xe9 latin-1", "not UTF-8"),
-     (b"text\x00with nul", "binary")],
-)  # fmt: skip
+    [
+        (b"", "empty"),
+        (b"  \n\t", "empty"),
+        (b"caf\xe9 latin-1", "not UTF-8"),
+        (b"text\x00with nul", "binary"),
+    ],
+)
 def test_unreadable_files_raise_one_line_reason(tmp_path: Path, content: bytes, reason: str):
     path = tmp_path / "bad.txt"
     path.write_bytes(content)
@@ -62,3 +66,12 @@ def test_iter_paths_expands_directories_and_skips_hidden(tmp_path: Path):
     (tmp_path / "a.txt").write_text("a")
     (tmp_path / ".hidden").write_text("h")
     assert [p.name for p in articles.iter_paths([tmp_path])] == ["a.txt", "b.txt"]
+
+
+def test_a_short_first_sentence_is_not_a_headline(tmp_path: Path):
+    path = tmp_path / "a.txt"
+    path.write_text(
+        "Published: May 5, 2020\n\nMinister Ann Lee met Somchai Wong in Bangkok on Monday.\n"
+    )
+    article = articles.load(path)
+    assert article.headline is None and article.published == dt.date(2020, 5, 5)

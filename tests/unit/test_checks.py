@@ -4,8 +4,10 @@ from pipeline import checks
 from schemas.article import Article
 from schemas.meeting import Meeting, MeetingStatus, Outcome, Participant
 
-TEXT = ("Foreign Minister Ann Lee met her Thai counterpart, Somchai Wong, in Bangkok on Monday. "
-        "They agreed to open a consulate.")  # fmt: skip
+TEXT = (
+    "Foreign Minister Ann Lee met her Thai counterpart, Somchai Wong, in Bangkok on Monday. "
+    "They agreed to open a consulate."
+)
 ARTICLE = Article(id="x", path="x.txt", published=dt.date(2020, 3, 4), text=TEXT)
 LEE = Participant(name="Ann Lee", country="Singapore", country_code="SG")
 WONG = Participant(name="Somchai Wong", country="Thailand", country_code="TH")
@@ -17,16 +19,21 @@ def kinds(meeting: Meeting) -> list[str]:
 
 def test_a_grounded_meeting_has_no_issues():
     meeting = Meeting(
-        status=MeetingStatus.held, date=dt.date(2020, 3, 2), date_text="on  Monday",
+        status=MeetingStatus.held,
+        date=dt.date(2020, 3, 2),
+        date_text="on  Monday",
         participants=[LEE, WONG],
         outcomes=[Outcome(text="open a consulate", quote="They agreed to open a consulate.")],
-    )  # fmt: skip
+    )
     assert kinds(meeting) == []
 
 
 def test_quote_not_in_text():
-    meeting = Meeting(status=MeetingStatus.held, participants=[LEE, WONG],
-                      outcomes=[Outcome(text="x", quote="agreed to build a bridge")])  # fmt: skip
+    meeting = Meeting(
+        status=MeetingStatus.held,
+        participants=[LEE, WONG],
+        outcomes=[Outcome(text="x", quote="agreed to build a bridge")],
+    )
     issues = checks.run(meeting, ARTICLE)
     assert [(i.kind, i.field) for i in issues] == [("quote_not_found", "outcomes[0].quote")]
 
@@ -56,10 +63,46 @@ def test_unknown_country_and_missing_country():
     odd = Participant(name="Somchai Wong", country="Korean")
     nothing = Participant(name="Ann Lee")
     assert kinds(Meeting(status=MeetingStatus.held, participants=[nothing, odd])) == [
-        "country_missing", "country_unknown"
+        "country_missing",
+        "country_unknown",
     ]
 
 
 def test_organisations_are_fine():
     eu = Participant(name="Ann Lee", country="European Union", is_organisation=True)
     assert kinds(Meeting(status=MeetingStatus.held, participants=[eu, WONG])) == []
+
+
+def test_values_from_the_header_are_flagged():
+    text = (
+        "Lee and Wong agree to open consulate\nMarch 4, 2020 1:00 pm\n\n"
+        "Foreign Minister Ann Lee met Somchai Wong on Monday. They agreed to open a consulate."
+    )
+    article = Article(
+        id="x",
+        path="x",
+        headline="Lee and Wong agree to open consulate",
+        published_text="March 4, 2020 1:00 pm",
+        text=text,
+    )
+    from_header = Meeting(
+        status=MeetingStatus.held,
+        date_text="March 4, 2020",
+        start_time_text="1:00 pm",
+        participants=[LEE, WONG],
+        outcomes=[Outcome(text="x", quote="Lee and Wong agree to open consulate")],
+    )
+    issues = [(i.kind, i.field) for i in checks.run(from_header, article)]
+    assert issues == [
+        ("quote_from_header", "date_text"),
+        ("quote_from_header", "start_time_text"),
+        ("quote_from_header", "outcomes[0].quote"),
+    ]
+    from_body = from_header.model_copy(
+        update={
+            "date_text": "on Monday",
+            "start_time_text": None,
+            "outcomes": [Outcome(text="x", quote="They agreed to open a consulate.")],
+        }
+    )
+    assert checks.run(from_body, article) == []

@@ -14,8 +14,12 @@ def test_defaults_mean_the_embedded_model():
 
 
 def test_remote_endpoint_from_environment():
-    env = {"OPENAI_BASE_URL": "http://localhost:11434/v1", "OPENAI_API_KEY": "sk-abc",
-           "MEETX_MODEL": "llama3.2", "XDG_CACHE_HOME": "/c"}  # fmt: skip
+    env = {
+        "OPENAI_BASE_URL": "http://localhost:11434/v1",
+        "OPENAI_API_KEY": "sk-abc",
+        "MEETX_MODEL": "llama3.2",
+        "XDG_CACHE_HOME": "/c",
+    }
     settings = Settings.from_env(env)
     assert not settings.embedded and not settings.constrain  # no grammar for unknown servers
     assert settings.model == "llama3.2" and settings.cache_dir == Path("/c/meetx")
@@ -34,10 +38,12 @@ def test_constrain_can_be_forced_for_a_llamacpp_server():
 
 @pytest.mark.parametrize(
     ("env", "flags", "message"),
-    [({"MEETX_CONSTRAIN": "maybe"}, {}, "expected 1/0"),
-     ({}, {"record_dir": Path("a"), "replay_dir": Path("b")}, "exclude each other"),
-     ({"MEETX_THREADS": "0"}, {}, "threads")],
-)  # fmt: skip
+    [
+        ({"MEETX_CONSTRAIN": "maybe"}, {}, "expected 1/0"),
+        ({}, {"record_dir": Path("a"), "replay_dir": Path("b")}, "exclude each other"),
+        ({"MEETX_THREADS": "0"}, {}, "threads"),
+    ],
+)
 def test_bad_settings_are_config_errors(env, flags, message):
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(env, **flags)

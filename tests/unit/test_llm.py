@@ -14,14 +14,32 @@ MESSAGES = [{"role": "system", "content": "extract"}, {"role": "user", "content"
 
 def answer(name: str | None = "Ann Lee") -> str:
     people = [
-        {"mention": "Foreign Minister Ann Lee", "name": name, "role": "Foreign Minister",
-         "country": "Singapore"},
-        {"mention": "Thai Foreign Minister Somchai Wong", "name": "Somchai Wong",
-         "role": "Foreign Minister", "country": "Thailand"},
-    ]  # fmt: skip
-    meeting = {"report": ARTICLE, "participants": people, "format": "in_person",
-               "date_text": "on Monday", "time_text": None, "duration_text": None, "place": None,
-               "city": "Bangkok", "country": "Thailand", "status": "held", "outcomes": []}  # fmt: skip
+        {
+            "mention": "Foreign Minister Ann Lee",
+            "name": name,
+            "role": "Foreign Minister",
+            "country": "Singapore",
+        },
+        {
+            "mention": "Thai Foreign Minister Somchai Wong",
+            "name": "Somchai Wong",
+            "role": "Foreign Minister",
+            "country": "Thailand",
+        },
+    ]
+    meeting = {
+        "report": ARTICLE,
+        "participants": people,
+        "format": "in_person",
+        "date_text": "on Monday",
+        "time_text": None,
+        "duration_text": None,
+        "place": None,
+        "city": "Bangkok",
+        "country": "Thailand",
+        "status": "held",
+        "outcomes": [],
+    }
     return json.dumps({"meetings": [meeting]})
 
 
@@ -70,7 +88,10 @@ def test_garbage_is_an_extraction_error_with_attempts(settings):
     endpoint = FakeEndpoint([ok("not json"), ok('{"meetings": [{"oops": 1}]}')])
     with pytest.raises(ExtractionError) as info:
         run(endpoint, settings)
-    assert [a.raw_output for a in info.value.attempts] == ["not json", '{"meetings": [{"oops": 1}]}']
+    assert [a.raw_output for a in info.value.attempts] == [
+        "not json",
+        '{"meetings": [{"oops": 1}]}',
+    ]
     assert info.value.usage.total_tokens == 40
 
 

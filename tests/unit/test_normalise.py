@@ -57,9 +57,16 @@ def test_parse_duration(text, minutes):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("9 p.m.", dt.time(21)), ("at 10:30 a.m.", dt.time(10, 30)), ("21:00", dt.time(21)),
-     ("noon", dt.time(12)), ("12 a.m.", dt.time(0)), ("in the evening", None), (None, None)],
-)  # fmt: skip
+    [
+        ("9 p.m.", dt.time(21)),
+        ("at 10:30 a.m.", dt.time(10, 30)),
+        ("21:00", dt.time(21)),
+        ("noon", dt.time(12)),
+        ("12 a.m.", dt.time(0)),
+        ("in the evening", None),
+        (None, None),
+    ],
+)
 def test_parse_time(text, expected):
     assert normalise.parse_time(text) == expected
 
@@ -85,7 +92,10 @@ def test_country(name, expected):
 
 
 def test_weekday_without_publication_date_takes_the_one_matching_full_date():
-    text = "Envoys met Tuesday in Seoul. (Photo taken on Dec. 13, 2016, in Seoul.) Talks on Jan. 2, 2017."
+    text = (
+        "Envoys met Tuesday in Seoul. (Photo taken on Dec. 13, 2016, in Seoul.) "
+        "Talks on Jan. 2, 2017."
+    )
     assert normalise.resolve_date("met Tuesday", None, HELD, text) == dt.date(2016, 12, 13)
     assert normalise.resolve_date("met Monday", None, HELD, text) == dt.date(2017, 1, 2)
     assert normalise.resolve_date("met Friday", None, HELD, text) is None
@@ -97,7 +107,8 @@ def test_country_only_participants_are_dropped():
     from schemas.draft import ParticipantDraft
 
     country_only = ParticipantDraft(mention="US", name=None, role="Country", country="US")
-    unnamed = ParticipantDraft(mention="his Japanese counterpart", name=None, role="counterpart",
-                               country="Japan")  # fmt: skip
+    unnamed = ParticipantDraft(
+        mention="his Japanese counterpart", name=None, role="counterpart", country="Japan"
+    )
     assert normalise._country_only(country_only)
     assert not normalise._country_only(unnamed)

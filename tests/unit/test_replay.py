@@ -17,7 +17,9 @@ def upstream(request: httpx.Request) -> httpx.Response:
 
 def post(transport: httpx.BaseTransport, body: dict, key: str = "sk-secret-123") -> httpx.Response:
     with httpx.Client(transport=transport, base_url="http://127.0.0.1:9/v1") as client:
-        return client.post("/chat/completions", json=body, headers={"Authorization": f"Bearer {key}"})
+        return client.post(
+            "/chat/completions", json=body, headers={"Authorization": f"Bearer {key}"}
+        )
 
 
 def test_record_then_replay(tmp_path: Path):

