@@ -208,3 +208,12 @@ def model_fetch(verbose: Verbose = 1) -> None:
 def model_path() -> None:
     """Print where the embedded model's weights live."""
     sys.stdout.write(str(_settings().cache_dir / local_model.QWEN_1_5B.filename) + "\n")
+
+
+def _register_eval() -> None:
+    from pipeline.eval_cli import eval_command
+
+    app.command("eval")(eval_command)
+
+
+_register_eval()
