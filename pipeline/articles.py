@@ -114,13 +114,17 @@ def find_outlet(header: list[str], text: str, headline: str | None) -> str | Non
 
 def load(path: Path) -> Article:
     """Read one article; raise :class:`ArticleError` with a one-line reason if it can't be."""
-    text = read_text(path)
+    return parse(read_text(path), str(path))
+
+
+def parse(text: str, path: str = "<text>") -> Article:
+    """An article from its text: id, and what its header states."""
     header = header_lines(text)
     published, published_text = find_published(header)
     headline = find_headline(header, published_text)
     return Article(
         id=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        path=str(path),
+        path=path,
         outlet=find_outlet(header, text, headline),
         headline=headline,
         published=published,

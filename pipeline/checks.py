@@ -5,8 +5,10 @@ A record with any issue goes to review instead of the clean output.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
+from pipeline.align import grounded_fields
 from schemas.article import Article
 from schemas.meeting import Meeting, MeetingStatus
 from schemas.record import Issue
@@ -71,6 +73,16 @@ def not_from_header(meeting: Meeting, article: Article) -> Iterator[Issue]:
             )
 
 
+_QUOTED_ELSEWHERE = re.compile(r"^(date|start_time|duration_minutes|outcomes\[\d+\]|.*\.name)$")
+
+
+def values_grounded(meeting: Meeting, article: Article) -> Iterator[Issue]:
+    """Every non-null value has evidence (values with a quote of their own: see above)."""
+    for path in grounded_fields(meeting):
+        if not _QUOTED_ELSEWHERE.match(path) and meeting.evidence_for(path) is None:
+            yield Issue(kind="no_evidence", field=path, message="no words in the text support it")
+
+
 def names_occur(meeting: Meeting, article: Article) -> Iterator[Issue]:
     for i, participant in enumerate(meeting.participants):
         if participant.name and not occurs_in(participant.name, article.text):
@@ -123,6 +135,7 @@ def countries_known(meeting: Meeting, article: Article) -> Iterator[Issue]:
 
 CHECKS: tuple[Check, ...] = (
     quotes_occur,
+    values_grounded,
     not_from_header,
     names_occur,
     held_not_after_publication,

@@ -22,15 +22,13 @@ The rules are those of ``shared/gold/README.md``:
 from __future__ import annotations
 
 import itertools
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.normalise import country as normalise_country
 from schemas.meeting import Meeting
-from schemas.text import occurs_in
+from schemas.text import content_words, fold, occurs_in
 
 FIELDS = (
     "meetings",
@@ -47,12 +45,6 @@ FIELDS = (
 SCALARS = ("date", "status", "format", "duration", "city", "country")
 MIN_PAIR_OVERLAP = 1
 PAIR_BONUS = 0.5  # for each of equal date and equal format
-_STOPWORD_TEXT = (
-    "a an the of to and or in on at by for with from as that this these those is are was "
-    "were be been it its their them they he she his her we our us will would should must "
-    "can has have had not no also such into about over under than then there which who whom"
-)
-_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 @dataclass
@@ -114,22 +106,11 @@ class Score:
 
 
 # ---------------------------------------------------------------- normalisation
-def fold(text: str) -> str:
-    """Lower case, no accents, punctuation as spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    return " ".join(re.sub(r"[^\w]+", " ", plain).split())
-
-
 def norm_country(value: str | None) -> str | None:
     if not value:
         return None
     name, code, _ = normalise_country(value)
     return code or (fold(name) if name else None)
-
-
-def content_words(text: str) -> set[str]:
-    return {w for w in fold(text).split() if w not in _STOPWORDS}
 
 
 # ---------------------------------------------------------------- gold and predictions

@@ -218,11 +218,20 @@ def _country_only(draft: ParticipantDraft) -> bool:
     )
 
 
+_RELATION = re.compile(r"\bcounterparts?\b", re.IGNORECASE)
+
+
+def role(text: str | None) -> str | None:
+    """A title as given; 'US counterpart' says who they match, not what they are: None."""
+    value = _none_if_blank(text)
+    return None if value is None or _RELATION.search(value) else value
+
+
 def participant(draft: ParticipantDraft) -> Participant:
     name, code, is_org = country(_none_if_blank(draft.country))
     return Participant(
         name=_none_if_blank(draft.name),
-        role=_none_if_blank(draft.role),
+        role=role(draft.role),
         country=name,
         country_code=code,
         is_organisation=is_org,

@@ -1,10 +1,12 @@
 """Versioned prompt files -> chat messages.
 
 A prompt lives in ``prompts/<task>/vN.toml`` with ``version``, ``system``, ``user`` (a
-``string.Template`` with ``$article``) and ``[[examples]]`` (an invented article and the
-answer the model should give). Examples become user/assistant turns after the system message,
-and the article comes last, so the fixed part of the prompt is one identical prefix that
-llama.cpp's server keeps cached from one article to the next.
+``string.Template`` with ``$article``), ``input`` (``text``: the article as read; ``body``:
+its prose without menus, headers, captions and repeats, see ``pipeline.clean``) and
+``[[examples]]`` (an invented article and the answer the model should give). Examples become
+user/assistant turns after the system message, and the article comes last, so the fixed part
+of the prompt is one identical prefix that llama.cpp's server keeps cached from one article
+to the next.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
+from pipeline import articles, clean
 from pipeline.errors import PromptError
 from schemas.article import Article
 
@@ -34,14 +37,18 @@ class Prompt:
     user: Template
     examples: tuple[Example, ...]
     path: Path
+    input: str = "text"
 
     def render(self, article: Article) -> list[dict[str, str]]:
         messages = [{"role": "system", "content": self.system}]
         for example in self.examples:
-            messages.append({"role": "user", "content": self._user(example.article)})
+            messages.append({"role": "user", "content": self._user(self._input(example.article))})
             messages.append({"role": "assistant", "content": example.answer})
-        messages.append({"role": "user", "content": self._user(article.text)})
+        messages.append({"role": "user", "content": self._user(self._input(article.text))})
         return messages
+
+    def _input(self, text: str) -> str:
+        return clean.body(articles.parse(text)) if self.input == "body" else text
 
     def _user(self, text: str) -> str:
         return self.user.substitute(article=text)
@@ -72,6 +79,11 @@ def _parse(path: Path) -> Prompt:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         examples = tuple(Example(e["article"], e["answer"]) for e in data.get("examples", []))
-        return Prompt(data["version"], data["system"], Template(data["user"]), examples, path)
+        source = data.get("input", "text")
+        if source not in ("text", "body"):
+            raise PromptError(f"{path}: input must be 'text' or 'body', not {source!r}")
+        return Prompt(
+            data["version"], data["system"], Template(data["user"]), examples, path, source
+        )
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
         raise PromptError(f"cannot read prompt {path}: {exc}") from exc

@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from pipeline import align, articles, checks, normalise
+from pipeline import align, articles, checks, consolidate, normalise
 from pipeline.config import Settings
 from pipeline.errors import ArticleError, ExtractionError
 from pipeline.prompts import Prompt
 from pipeline.sinks import ArticleResult, Key, OutputStore
 from schemas.article import Article
+from schemas.meeting import Meeting
 from schemas.record import (
     SCHEMA_VERSION,
     Issue,
@@ -109,10 +110,10 @@ def process(
         }
     )
     result = ArticleResult(ledger=_ledger(provenance, 0, 0, failed=False))
-    for index, draft in enumerate(completion.draft.meetings):
-        record_id = f"{article.id[:16]}-{prompt.version}-{index}"
+    found: list[Meeting] = []
+    for draft in completion.draft.meetings:
         try:
-            meeting = align.ground(normalise.meeting(draft, article), article)
+            found.append(normalise.meeting(draft, article))
         except ValidationError as exc:
             result.review.append(
                 ReviewItem(
@@ -123,7 +124,9 @@ def process(
                     failed_attempts=completion.failed_attempts,
                 )
             )
-            continue
+    for index, merged in enumerate(consolidate.meetings(found, article)):
+        record_id = f"{article.id[:16]}-{prompt.version}-{index}"
+        meeting = align.ground(merged, article)
         issues = checks.run(meeting, article)
         if not completion.validated:
             last = completion.failed_attempts[-1].error if completion.failed_attempts else ""

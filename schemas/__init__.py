@@ -8,7 +8,15 @@
 
 from schemas.article import Article
 from schemas.draft import ArticleDraft, MeetingDraft, ParticipantDraft
-from schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Outcome, Participant, Venue
+from schemas.meeting import (
+    Evidence,
+    Meeting,
+    MeetingFormat,
+    MeetingStatus,
+    Outcome,
+    Participant,
+    Venue,
+)
 from schemas.record import (
     SCHEMA_VERSION,
     Attempt,
@@ -25,6 +33,7 @@ __all__ = [
     "Article",
     "ArticleDraft",
     "Attempt",
+    "Evidence",
     "Issue",
     "LedgerEntry",
     "Meeting",

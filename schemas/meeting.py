@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +26,24 @@ class MeetingFormat(StrEnum):
     video_conference = "video_conference"
     phone_call = "phone_call"
     unknown = "unknown"
+
+
+class Evidence(BaseModel):
+    """Where a value comes from: its words in the article and their character offsets.
+
+    ``text[start:end] == quote`` for the article's full text. ``match`` is ``exact`` when the
+    words were found as the model wrote them (up to case, whitespace and quote style) and
+    ``fuzzy`` when they were found by similarity (``score`` out of 100).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    field: str = Field(description="path of the value, e.g. 'date', 'participants[1].country'")
+    quote: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    match: Literal["exact", "fuzzy"]
+    score: float = Field(default=100.0, ge=0, le=100)
 
 
 class Participant(BaseModel):
@@ -82,3 +101,9 @@ class Meeting(BaseModel):
     )
     outcomes: list[Outcome] = Field(default_factory=list)
     quote: str | None = Field(default=None, description="the sentence that reports the meeting")
+    evidence: list[Evidence] = Field(
+        default_factory=list, description="the words and offsets behind every non-null value"
+    )
+
+    def evidence_for(self, path: str) -> Evidence | None:
+        return next((e for e in self.evidence if e.field == path), None)

@@ -16,8 +16,8 @@ TEXT = (
     ("quote", "expected", "method"),
     [
         ("U.S. Secretary of State", "U.S. Secretary of State", "exact"),
-        ("u. s. secretary of state", "U.S. Secretary of State", "tolerant"),
-        ('"Japan\'s" foreign minister', "“Japan’s” foreign minister", "tolerant"),
+        ("u. s. secretary of state", "U.S. Secretary of State", "exact"),
+        ('"Japan\'s" foreign minister', "“Japan’s” foreign minister", "exact"),
         (
             "agreed to strengthen coordination on regional security issue",
             "agreed to strengthen   coordination on regional security issues",
@@ -32,7 +32,7 @@ TEXT = (
 )
 def test_locate(quote, expected, method):
     span = align.locate(quote, TEXT)
-    assert span is not None and span.method == method
+    assert span is not None and span.match == method
     assert TEXT[span.start : span.end] == expected
 
 

@@ -1,25 +1,40 @@
 import datetime as dt
 
-from pipeline import checks
+from pipeline import align, checks
 from schemas.article import Article
 from schemas.meeting import Meeting, MeetingStatus, Outcome, Participant
 
 TEXT = (
-    "Foreign Minister Ann Lee met her Thai counterpart, Somchai Wong, in Bangkok on Monday. "
+    "Singaporean Foreign Minister Ann Lee met her Thai counterpart, Somchai Wong, in Bangkok "
+    "on Monday. "
     "They agreed to open a consulate."
 )
 ARTICLE = Article(id="x", path="x.txt", published=dt.date(2020, 3, 4), text=TEXT)
-LEE = Participant(name="Ann Lee", country="Singapore", country_code="SG")
-WONG = Participant(name="Somchai Wong", country="Thailand", country_code="TH")
+LEE = Participant(
+    name="Ann Lee",
+    country="Singapore",
+    country_code="SG",
+    quote="Singaporean Foreign Minister Ann Lee",
+)
+WONG = Participant(
+    name="Somchai Wong",
+    country="Thailand",
+    country_code="TH",
+    quote="her Thai counterpart, Somchai Wong",
+)
+REPORT = "Ann Lee met her Thai counterpart"
 
 
-def kinds(meeting: Meeting) -> list[str]:
-    return [issue.kind for issue in checks.run(meeting, ARTICLE)]
+def held(**values) -> Meeting:
+    return Meeting(status=MeetingStatus.held, quote=REPORT, **values)
+
+
+def kinds(meeting: Meeting, article: Article = ARTICLE) -> list[str]:
+    return [issue.kind for issue in checks.run(align.ground(meeting, article), article)]
 
 
 def test_a_grounded_meeting_has_no_issues():
-    meeting = Meeting(
-        status=MeetingStatus.held,
+    meeting = held(
         date=dt.date(2020, 3, 2),
         date_text="on  Monday",
         participants=[LEE, WONG],
@@ -29,31 +44,30 @@ def test_a_grounded_meeting_has_no_issues():
 
 
 def test_quote_not_in_text():
-    meeting = Meeting(
-        status=MeetingStatus.held,
+    meeting = held(
         participants=[LEE, WONG],
         outcomes=[Outcome(text="x", quote="agreed to build a bridge")],
     )
-    issues = checks.run(meeting, ARTICLE)
+    issues = checks.run(align.ground(meeting, ARTICLE), ARTICLE)
     assert [(i.kind, i.field) for i in issues] == [("quote_not_found", "outcomes[0].quote")]
 
 
 def test_invented_name():
-    invented = Participant(name="Prayut Chan", country="Thailand", country_code="TH")
-    assert kinds(Meeting(status=MeetingStatus.held, participants=[LEE, invented])) == [
-        "name_not_found"
-    ]
+    invented = Participant(
+        name="Prayut Chan", country="Thailand", country_code="TH", quote="her Thai counterpart"
+    )
+    assert kinds(held(participants=[LEE, invented])) == ["name_not_found"]
 
 
 def test_held_after_publication():
-    meeting = Meeting(status=MeetingStatus.held, date=dt.date(2020, 3, 9), participants=[LEE, WONG])
+    meeting = held(date=dt.date(2020, 3, 9), participants=[LEE, WONG])
     assert kinds(meeting) == ["held_after_publication"]
     scheduled = meeting.model_copy(update={"status": MeetingStatus.scheduled})
     assert kinds(scheduled) == []
 
 
 def test_too_few_participants_unless_a_reason_is_stated():
-    alone = Meeting(status=MeetingStatus.held, participants=[LEE])
+    alone = held(participants=[LEE])
     assert kinds(alone) == ["too_few_participants"]
     explained = alone.model_copy(update={"participants_note": "the counterpart is not reported"})
     assert kinds(explained) == []
@@ -62,15 +76,18 @@ def test_too_few_participants_unless_a_reason_is_stated():
 def test_unknown_country_and_missing_country():
     odd = Participant(name="Somchai Wong", country="Korean")
     nothing = Participant(name="Ann Lee")
-    assert kinds(Meeting(status=MeetingStatus.held, participants=[nothing, odd])) == [
+    assert kinds(held(participants=[nothing, odd])) == [
+        "no_evidence",
         "country_missing",
         "country_unknown",
     ]
 
 
 def test_organisations_are_fine():
+    text = TEXT.replace("Singaporean Foreign Minister", "European Union envoy")
+    article = ARTICLE.model_copy(update={"text": text})
     eu = Participant(name="Ann Lee", country="European Union", is_organisation=True)
-    assert kinds(Meeting(status=MeetingStatus.held, participants=[eu, WONG])) == []
+    assert kinds(held(participants=[eu, WONG]), article) == []
 
 
 def test_values_from_the_header_are_flagged():
@@ -87,12 +104,13 @@ def test_values_from_the_header_are_flagged():
     )
     from_header = Meeting(
         status=MeetingStatus.held,
+        quote="Ann Lee met Somchai Wong",
         date_text="March 4, 2020",
         start_time_text="1:00 pm",
         participants=[LEE, WONG],
         outcomes=[Outcome(text="x", quote="Lee and Wong agree to open consulate")],
     )
-    issues = [(i.kind, i.field) for i in checks.run(from_header, article)]
+    issues = [(i.kind, i.field) for i in checks.run(align.ground(from_header, article), article)]
     assert issues == [
         ("quote_from_header", "date_text"),
         ("quote_from_header", "start_time_text"),
@@ -105,4 +123,13 @@ def test_values_from_the_header_are_flagged():
             "outcomes": [Outcome(text="x", quote="They agreed to open a consulate.")],
         }
     )
-    assert checks.run(from_body, article) == []
+    assert checks.run(align.ground(from_body, article), article) == []
+
+
+def test_values_without_evidence_are_flagged():
+    meeting = Meeting(status=MeetingStatus.held, participants=[LEE, WONG])
+    assert [(i.kind, i.field) for i in checks.run(meeting, ARTICLE)] == [
+        ("no_evidence", "status"),
+        ("no_evidence", "participants[0].country"),
+        ("no_evidence", "participants[1].country"),
+    ]

@@ -38,10 +38,13 @@ def test_no_seed_text_is_used_as_an_example(prompt):
 
 def test_render_puts_fixed_parts_first_and_the_article_last():
     prompt = prompts.load(PROMPTS)
-    a = prompt.render(Article(id="a", path="a", text="First article."))
-    b = prompt.render(Article(id="b", path="b", text="Second article."))
+    first = "The ministers of Chile and Peru met in Lima on Monday."
+    a = prompt.render(Article(id="a", path="a", text=first))
+    b = prompt.render(
+        Article(id="b", path="b", text="The two presidents spoke by phone on Friday.")
+    )
     assert a[:-1] == b[:-1]  # one cacheable prefix
-    assert a[-1]["role"] == "user" and "First article." in a[-1]["content"]
+    assert a[-1]["role"] == "user" and first in a[-1]["content"]
     assert [m["role"] for m in a[1:-1]] == ["user", "assistant"] * len(prompt.examples)
 
 
@@ -57,3 +60,18 @@ def test_malformed_prompt_file(tmp_path: Path):
     (tmp_path / "meeting" / "v1.toml").write_text('version = "x"\n')
     with pytest.raises(PromptError, match="cannot read"):
         prompts.load(tmp_path)
+
+
+def test_a_body_prompt_reads_the_cleaned_text():
+    prompt = prompts.load(PROMPTS, "meeting-v2")
+    text = "Menu\nGo Top\n\nThe ministers of Chile and Peru met in Lima on Monday.\nShare on"
+    last = prompt.render(Article(id="a", path="a", text=text))[-1]["content"]
+    assert "Lima on Monday." in last and "Go Top" not in last and "Share on" not in last
+    example = prompt.render(Article(id="a", path="a", text=text))[1]["content"]
+    assert "By Maria Olsen" not in example  # the examples are cleaned the same way
+
+
+def test_v1_still_reads_the_raw_text():
+    prompt = prompts.load(PROMPTS, "meeting-v1")
+    text = "Menu\nGo Top\n\nThe ministers of Chile and Peru met in Lima on Monday."
+    assert "Go Top" in prompt.render(Article(id="a", path="a", text=text))[-1]["content"]

@@ -1,0 +1,66 @@
+"""What the model reads: the article's body, without the debris of scraping.
+
+Scraped news text carries menus ("Go Top", "Politics"), the headline and publication line
+again above the body, bylines, photo captions repeated twice (sometimes within one line),
+cookie banners and share buttons. A small model reports the headline as a second meeting and
+copies the publication time as the meeting's start. So the model reads :func:`body`: the text
+minus header lines, lines that repeat an earlier one (exactly or nearly: a caption
+restating the lead), lines that do not end like a sentence (menus, decks, captions, buttons)
+and boilerplate. Nothing is rewritten, only left out, so
+every quote the model copies from the body is also a quote of the full text, where offsets
+are computed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz
+
+from schemas.article import Article
+from schemas.text import squash
+
+MIN_WORDS = 5  # a shorter line without a full stop is navigation, not prose
+NEAR_DUPLICATE = 90  # rapidfuzz partial ratio: a caption that repeats a sentence above it
+_TERMINAL = (".", "!", "?", '"', "”", "'", "’", ")")
+_BOILERPLATE = re.compile(
+    r"\b(cookies?|all rights reserved|copyright|subscribe|newsletter|share (this|on)|"
+    r"link copied|click here|advertisement|editor'?s pick|related articles?|read more)\b",
+    re.IGNORECASE,
+)
+_BYLINE = re.compile(r"^(by|written by|reporter)\s+\S", re.IGNORECASE)
+
+
+def _undouble(line: str) -> str:
+    """'X X' (a caption pasted twice on one line) -> 'X'."""
+    half = len(line) // 2
+    for cut in range(half - 2, half + 3):
+        first, second = line[:cut].strip(), line[cut:].strip()
+        if first and first == second:
+            return first
+    return line
+
+
+def _is_debris(line: str, article: Article) -> bool:
+    if line in (article.headline, article.published_text, article.outlet):
+        return True
+    if _BYLINE.match(line) or _BOILERPLATE.search(line):
+        return True
+    # decks, captions and buttons end without a full stop; prose paragraphs end with one
+    return len(line.split()) < MIN_WORDS or not line.endswith(_TERMINAL)
+
+
+def _repeats(line: str, kept: list[str]) -> bool:
+    folded = squash(line)
+    return any(fuzz.partial_ratio(folded, squash(k)) >= NEAR_DUPLICATE for k in kept)
+
+
+def body(article: Article) -> str:
+    """The article's prose, one paragraph per line, each kept once, in order."""
+    kept: list[str] = []
+    for raw in article.text.splitlines():
+        line = _undouble(raw.strip())
+        if not line or _is_debris(line, article) or _repeats(line, kept):
+            continue
+        kept.append(line)
+    return "\n\n".join(kept)

@@ -1,0 +1,208 @@
+"""One article's meetings, as the article tells them: duplicates merged, gaps filled from cues.
+
+Small models report one meeting several times: once per paragraph that mentions it, once from
+the headline, once per outcome. :func:`merge` joins meetings of one article that share their
+named participants (at least two, or all of the smaller one's) and do not disagree on status,
+format or date; the richer one leads and the others fill its gaps, add participants and add
+outcomes.
+
+:func:`fill_from_cues` then fills what the model left unknown from the words of the sentence
+that reports the meeting: a format cue ("video conference", "by phone", "met in"), and a date
+expression ("on Wednesday", "Aug. 3") resolved like any other. A meeting with a venue and no
+remote cue is in person. A meeting the model calls scheduled whose sentence says it took
+place ("met", "after meeting") with no word of the future is held. Outcomes that state no
+agreement, decision or result ("discussed ...", "briefed ...") are dropped: the gold rules
+count only agreements, decisions, adoptions and stated results.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from pipeline.normalise import resolve_date
+from schemas.article import Article
+from schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Outcome, Participant, Venue
+from schemas.text import content_words, fold
+
+DUPLICATE_OUTCOME = 0.8  # share of content words two outcomes must share to be one
+_CUES = (
+    (
+        MeetingFormat.video_conference,
+        re.compile(r"video[- ]?conferenc|videoconferenc|virtual|video (call|link|talks)", re.I),
+    ),
+    (
+        MeetingFormat.phone_call,
+        re.compile(r"\b(tele)?phone\b|phone call|by phone|spoke by|call with", re.I),
+    ),
+    (
+        MeetingFormat.in_person,
+        re.compile(r"\bmet\b|\bsat down\b|held talks|talks in|visit(ed)? |summit in", re.I),
+    ),
+)
+_DATE_WORDS = re.compile(
+    r"\b(?:on\s+)?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:,?\s+\d{4})?"
+    r"|yesterday|today|tomorrow)\b",
+    re.IGNORECASE,
+)
+
+
+_OUTCOME = re.compile(
+    r"\b(agree[sd]?|agreement|decid(e|ed|es)|decision|pledg(e|ed|es)|(re)?affirm(ed|s)?|"
+    r"vow(ed|s)?|commit(s|ted|ment)?|adopt(ed|s)?|sign(ed|s)?|approv(e|ed|es|al)|"
+    r"welcom(e|ed|es)|accept(ed|s)?|confirm(ed|s)?|consensus|resolv(e|ed)|endors(e|ed)|"
+    r"announc(e|ed)|made clear|make clear|will|would|must|need to|stress(ed)?|"
+    r"underlin(e|ed)|urg(e|ed)|call(ed)? for|step(ped)? up|strengthen(ed)?|promis(e|ed))\b",
+    re.IGNORECASE,
+)
+_PAST = re.compile(
+    r"\b(met|held|after meeting|sat down|agreed|talked|spoke|discussed|was held)\b", re.I
+)
+_FUTURE = re.compile(r"\b(will|to meet|plans? to|next|scheduled|upcoming|is to|are to)\b", re.I)
+
+
+def _names(meeting: Meeting) -> set[str]:
+    return {fold(p.name) for p in meeting.participants if p.name}
+
+
+def _richness(meeting: Meeting) -> tuple[int, int]:
+    filled = [
+        meeting.date,
+        meeting.start_time,
+        meeting.duration_minutes,
+        meeting.venue.city,
+        meeting.venue.place,
+        meeting.format is not MeetingFormat.unknown,
+    ]
+    return len(meeting.participants), sum(bool(v) for v in filled)
+
+
+def same_event(lead: Meeting, other: Meeting) -> bool:
+    """Two named participants in common, or ``other`` is a fragment of ``lead``.
+
+    A fragment names no one the lead does not (often no one at all: "the presidential office
+    said they agreed ..."); it must not disagree on status, format or date.
+    """
+    mine, theirs = _names(lead), _names(other)
+    shared = mine & theirs
+    fragment = theirs <= mine and len(mine) >= 2
+    if len(shared) < 2 and not fragment:
+        return False
+    formats = {lead.format, other.format} - {MeetingFormat.unknown}
+    dates = {lead.date, other.date} - {None}
+    return lead.status == other.status and len(formats) <= 1 and len(dates) <= 1
+
+
+def _same_person(a: Participant, b: Participant) -> bool:
+    if a.name and b.name:
+        return fold(a.name) == fold(b.name)
+    return not a.name and not b.name and a.country_code == b.country_code and a.role == b.role
+
+
+def _union_people(lead: list[Participant], more: Sequence[Participant]) -> list[Participant]:
+    people = list(lead)
+    countries = {p.country_code for p in lead if p.country_code}
+    for person in more:
+        if not person.name and person.country_code in countries:
+            continue  # "the presidential office" of a country already at the table
+        for i, known in enumerate(people):
+            if _same_person(known, person):
+                gaps = {
+                    k: v
+                    for k, v in person.model_dump().items()
+                    if v is not None and getattr(known, k) is None
+                }
+                people[i] = known.model_copy(update=gaps)
+                break
+        else:
+            people.append(person)
+    return people
+
+
+def _same_outcome(a: Outcome, b: Outcome) -> bool:
+    x, y = content_words(a.text), content_words(b.text)
+    return bool(x and y) and len(x & y) >= DUPLICATE_OUTCOME * min(len(x), len(y))
+
+
+def _absorb(lead: Meeting, other: Meeting) -> Meeting:
+    update: dict[str, object] = {}
+    for name in (
+        "date",
+        "date_text",
+        "start_time",
+        "start_time_text",
+        "duration_minutes",
+        "duration_text",
+        "quote",
+    ):
+        if getattr(lead, name) is None and getattr(other, name) is not None:
+            update[name] = getattr(other, name)
+    if lead.format is MeetingFormat.unknown:
+        update["format"] = other.format
+    if lead.venue.city is None and lead.venue.place is None:
+        update["venue"] = other.venue
+    update["participants"] = _union_people(lead.participants, other.participants)
+    outcomes = list(lead.outcomes)
+    outcomes += [o for o in other.outcomes if not any(_same_outcome(o, k) for k in outcomes)]
+    update["outcomes"] = outcomes
+    return lead.model_copy(update=update)
+
+
+def merge(meetings: Sequence[Meeting]) -> list[Meeting]:
+    """Meetings of one article, each real meeting once, in the order first reported."""
+    order = sorted(range(len(meetings)), key=lambda i: _richness(meetings[i]), reverse=True)
+    groups: list[list[int]] = []
+    for i in order:
+        for group in groups:
+            if same_event(meetings[group[0]], meetings[i]):
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+    merged: list[tuple[int, Meeting]] = []
+    for group in groups:
+        lead = meetings[group[0]]
+        for i in group[1:]:
+            lead = _absorb(lead, meetings[i])
+        merged.append((min(group), lead))
+    return [meeting for _, meeting in sorted(merged, key=lambda pair: pair[0])]
+
+
+def is_outcome(text: str) -> bool:
+    """An agreement, decision or stated result, not a topic discussed or a briefing."""
+    return _OUTCOME.search(text) is not None
+
+
+def fill_from_cues(meeting: Meeting, article: Article) -> Meeting:
+    """Format, date and status from the reporting sentence; outcomes that are outcomes."""
+    report = meeting.quote or ""
+    update: dict[str, object] = {}
+    outcomes = [o for o in meeting.outcomes if is_outcome(o.text)]
+    if len(outcomes) < len(meeting.outcomes):
+        update["outcomes"] = outcomes
+    if (
+        meeting.status is MeetingStatus.scheduled
+        and _PAST.search(report)
+        and not _FUTURE.search(report)
+    ):
+        update["status"] = MeetingStatus.held
+    if meeting.format is MeetingFormat.unknown:
+        cued = next((fmt for fmt, cue in _CUES if cue.search(report)), None)
+        if cued is None and (meeting.venue.city or meeting.venue.place):
+            cued = MeetingFormat.in_person
+        if cued is not None:
+            update["format"] = cued
+        if cued in (MeetingFormat.video_conference, MeetingFormat.phone_call):
+            update["venue"] = Venue()  # remote meetings have no venue
+    if meeting.date is None and meeting.date_text is None:
+        words = _DATE_WORDS.search(report)
+        if words:
+            date = resolve_date(words.group(0), article.published, meeting.status, article.text)
+            if date is not None:
+                update.update(date=date, date_text=words.group(0))
+    return meeting.model_copy(update=update) if update else meeting
+
+
+def meetings(found: Sequence[Meeting], article: Article) -> list[Meeting]:
+    return [fill_from_cues(m, article) for m in merge(found)]

@@ -1,0 +1,42 @@
+from pipeline import articles, clean
+
+PAGE = """Menu Content
+Go Top
+
+Politics
+
+Ministers agree on river patrols
+
+Written: 2021-05-06 07:22:41
+
+By Jane Roe
+
+Photo : AP
+
+The foreign ministers of Laos and Cambodia met in Vientiane on Tuesday and agreed to patrol the Mekong together.
+The two ministers shake hands in Vientiane (AP) The two ministers shake hands in Vientiane (AP)
+The foreign ministers of Laos and Cambodia met in Vientiane on Tuesday and agreed to patrol the Mekong together (AP)
+"We will meet again next year," the Lao minister said.
+This website uses cookies and other technology to enhance quality of service.
+The foreign ministers of Laos and Cambodia met in Vientiane on Tuesday and agreed to patrol the Mekong together.
+"""
+
+
+def test_body_keeps_prose_once_and_drops_the_debris():
+    body = clean.body(articles.parse(PAGE))
+    assert body.split("\n\n") == [
+        "The foreign ministers of Laos and Cambodia met in Vientiane on Tuesday and agreed to "
+        "patrol the Mekong together.",
+        "The two ministers shake hands in Vientiane (AP)",  # a caption pasted twice: kept once
+        '"We will meet again next year," the Lao minister said.',
+    ]
+
+
+def test_every_kept_line_is_a_substring_of_the_text():
+    body = clean.body(articles.parse(PAGE))
+    assert all(line in PAGE for line in body.split("\n\n"))
+
+
+def test_a_plain_article_is_left_alone():
+    text = "Leaders of Chile and Peru met in Lima on Monday.\nThey agreed to cut tariffs."
+    assert clean.body(articles.parse(text)) == text.replace("\n", "\n\n")

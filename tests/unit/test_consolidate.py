@@ -1,0 +1,111 @@
+import datetime as dt
+
+from pipeline import consolidate
+from schemas.article import Article
+from schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Outcome, Participant, Venue
+
+ARTICLE = Article(id="a", path="a", published=dt.date(2020, 3, 6), text="...")  # a Friday
+LEE = Participant(name="Ann Lee", country="Singapore", country_code="SG")
+WONG = Participant(name="Somchai Wong", country="Thailand", country_code="TH")
+TRAN = Participant(name="Kim Tran", country="Vietnam", country_code="VN")
+
+
+def meeting(*people: Participant, **values) -> Meeting:
+    values.setdefault("status", MeetingStatus.held)
+    return Meeting(participants=list(people), **values)
+
+
+def outcome(text: str) -> Outcome:
+    return Outcome(text=text, quote=text)
+
+
+def test_reports_of_one_meeting_become_one_with_everything_they_said():
+    first = meeting(
+        LEE,
+        WONG,
+        venue=Venue(city="Bangkok"),
+        date=dt.date(2020, 3, 2),
+        outcomes=[outcome("agreed to open a consulate")],
+    )
+    again = meeting(
+        WONG,
+        LEE,
+        duration_minutes=45,
+        outcomes=[
+            outcome("They agreed to open a consulate"),
+            outcome("pledged to expand river patrols"),
+        ],
+    )
+    (merged,) = consolidate.merge([first, again])
+    assert merged.venue.city == "Bangkok" and merged.duration_minutes == 45
+    assert [o.text for o in merged.outcomes] == [
+        "agreed to open a consulate",
+        "pledged to expand river patrols",
+    ]
+    assert len(merged.participants) == 2
+
+
+def test_a_fragment_with_no_new_name_joins_the_meeting():
+    lead = meeting(LEE, WONG, format=MeetingFormat.in_person)
+    office = Participant(name=None, role="foreign ministry", country="Thailand", country_code="TH")
+    fragment = meeting(office, outcomes=[outcome("agreed to share radar data")])
+    (merged,) = consolidate.merge([lead, fragment])
+    assert [p.name for p in merged.participants] == ["Ann Lee", "Somchai Wong"]  # TH is there
+    assert merged.outcomes[0].text == "agreed to share radar data"
+
+
+def test_meetings_that_disagree_stay_apart():
+    monday = meeting(LEE, WONG, date=dt.date(2020, 3, 2))
+    a_week_later = meeting(LEE, WONG, date=dt.date(2020, 3, 9))
+    assert len(consolidate.merge([monday, a_week_later])) == 2
+    call = meeting(LEE, format=MeetingFormat.phone_call)
+    visit = meeting(LEE, WONG, format=MeetingFormat.in_person)
+    assert len(consolidate.merge([visit, call])) == 2
+    planned = meeting(LEE, WONG, status=MeetingStatus.scheduled)
+    assert len(consolidate.merge([meeting(LEE, WONG), planned])) == 2
+
+
+def test_a_meeting_with_someone_new_stays_apart():
+    assert len(consolidate.merge([meeting(LEE, WONG), meeting(LEE, TRAN)])) == 2
+
+
+def test_order_of_first_report_is_kept():
+    a, b = meeting(LEE, WONG), meeting(TRAN, LEE, WONG, status=MeetingStatus.scheduled)
+    assert consolidate.merge([a, b]) == [a, b]
+
+
+def test_format_date_and_status_from_the_reporting_sentence():
+    video = meeting(
+        LEE,
+        WONG,
+        quote="Lee held a video conference with Wong on Wednesday.",
+        venue=Venue(city="Bangkok"),
+    )
+    filled = consolidate.fill_from_cues(video, ARTICLE)
+    assert filled.format is MeetingFormat.video_conference
+    assert filled.venue == Venue()  # remote: no venue
+    assert filled.date == dt.date(2020, 3, 4) and filled.date_text == "on Wednesday"
+    in_town = consolidate.fill_from_cues(meeting(LEE, WONG, venue=Venue(city="Hue")), ARTICLE)
+    assert in_town.format is MeetingFormat.in_person
+    said = meeting(
+        LEE, WONG, status=MeetingStatus.scheduled, quote="Lee told reporters after meeting Wong."
+    )
+    assert consolidate.fill_from_cues(said, ARTICLE).status is MeetingStatus.held
+    plan = said.model_copy(update={"quote": "Lee will hold talks with Wong next week."})
+    assert consolidate.fill_from_cues(plan, ARTICLE).status is MeetingStatus.scheduled
+
+
+def test_topics_and_briefings_are_not_outcomes():
+    assert consolidate.is_outcome("They agreed to share radar data")
+    assert consolidate.is_outcome("We will not accept a nuclear North")
+    assert not consolidate.is_outcome("discussed regional trade")
+    assert not consolidate.is_outcome("they recognized the threat missile launches pose")
+    kept = consolidate.fill_from_cues(
+        meeting(
+            LEE,
+            WONG,
+            outcomes=[outcome("briefed Wong on the review"), outcome("reaffirmed their alliance")],
+        ),
+        ARTICLE,
+    )
+    assert [o.text for o in kept.outcomes] == ["reaffirmed their alliance"]
