@@ -8,19 +8,28 @@ outcomes.
 
 :func:`fill_from_cues` then fills what the model left unknown from the words of the sentence
 that reports the meeting: a format cue ("video conference", "by phone", "met in"), and a date
-expression ("on Wednesday", "Aug. 3") resolved like any other. A meeting with a venue and no
-remote cue is in person. A meeting the model calls scheduled whose sentence says it took
-place ("met", "after meeting") with no word of the future is held. Outcomes that state no
+expression ("on Wednesday", "Aug. 3") resolved like any other. The city of a meeting that is
+not remote ("meeting in Tokyo") comes from GeoNames (``pipeline.places``) when the model left
+it out, and a meeting with a venue and no remote cue is in person. A meeting the model calls
+scheduled whose sentence says it took place ("met", "after meeting") with no word of the
+future is held. Outcomes that state no
 agreement, decision or result ("discussed ...", "briefed ...") are dropped: the gold rules
 count only agreements, decisions, adoptions and stated results.
+
+Small models list one or two outcomes and stop. So when an article reports one held meeting of
+several people, :func:`agreement_sentences` adds every clause in which "they", "the three
+sides", "the officials" ... agreed, reaffirmed, pledged or made clear something, unless the
+model already gave it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 
-from pipeline.normalise import resolve_date
+from pipeline import clean, places
+from pipeline.normalise import country, resolve_date
 from schemas.article import Article
 from schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Outcome, Participant, Venue
 from schemas.text import content_words, fold
@@ -37,7 +46,9 @@ _CUES = (
     ),
     (
         MeetingFormat.in_person,
-        re.compile(r"\bmet\b|\bsat down\b|held talks|talks in|visit(ed)? |summit in", re.I),
+        re.compile(
+            r"\bmet\b|\bsat down\b|held talks|visit(ed)? |\b(meeting|talks|summit) (in|at)\b", re.I
+        ),
     ),
 )
 _DATE_WORDS = re.compile(
@@ -55,6 +66,18 @@ _OUTCOME = re.compile(
     r"announc(e|ed)|made clear|make clear|will|would|must|need to|stress(ed)?|"
     r"underlin(e|ed)|urg(e|ed)|call(ed)? for|step(ped)? up|strengthen(ed)?|promis(e|ed))\b",
     re.IGNORECASE,
+)
+_AGREEMENT = re.compile(
+    r"\b(they|we|both sides|the (two|three|four|five) (sides|countries|nations|ministers|"
+    r"officials|leaders|envoys|diplomats|delegations)|the (security |senior )?officials|"
+    r"the ministers|the leaders|the envoys|the sides)\b[^.;]{0,40}?"
+    r"\b(agreed|reaffirmed|reconfirmed|pledged|decided|vowed|made clear|will not|"
+    r"would continue|committed)\b",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"”’']?|$)")
+_MEETING_WORDS = re.compile(
+    r"\b(met|meet|meeting|talks|conference|summit|phone call|call|sat down)\b", re.IGNORECASE
 )
 _PAST = re.compile(
     r"\b(met|held|after meeting|sat down|agreed|talked|spoke|discussed|was held)\b", re.I
@@ -174,35 +197,116 @@ def is_outcome(text: str) -> bool:
     return _OUTCOME.search(text) is not None
 
 
-def fill_from_cues(meeting: Meeting, article: Article) -> Meeting:
-    """Format, date and status from the reporting sentence; outcomes that are outcomes."""
-    report = meeting.quote or ""
-    update: dict[str, object] = {}
-    outcomes = [o for o in meeting.outcomes if is_outcome(o.text)]
-    if len(outcomes) < len(meeting.outcomes):
-        update["outcomes"] = outcomes
-    if (
-        meeting.status is MeetingStatus.scheduled
-        and _PAST.search(report)
-        and not _FUTURE.search(report)
-    ):
-        update["status"] = MeetingStatus.held
-    if meeting.format is MeetingFormat.unknown:
-        cued = next((fmt for fmt, cue in _CUES if cue.search(report)), None)
-        if cued is None and (meeting.venue.city or meeting.venue.place):
-            cued = MeetingFormat.in_person
-        if cued is not None:
-            update["format"] = cued
-        if cued in (MeetingFormat.video_conference, MeetingFormat.phone_call):
-            update["venue"] = Venue()  # remote meetings have no venue
-    if meeting.date is None and meeting.date_text is None:
-        words = _DATE_WORDS.search(report)
+def _about(meeting: Meeting, sentence: str) -> bool:
+    """The sentence names one of the meeting's people, or speaks of a meeting."""
+    names = [p.name.split()[-1] for p in meeting.participants if p.name]
+    return bool(_MEETING_WORDS.search(sentence)) or any(n in sentence for n in names)
+
+
+def _sentences_about(meeting: Meeting, article: Article) -> list[str]:
+    """The reporting sentence first, then the body's sentences about the meeting."""
+    body = clean.body(article)
+    found = [s.group(0) for s in _SENTENCE.finditer(body) if _about(meeting, s.group(0))]
+    return [meeting.quote or "", *found]
+
+
+def _status(meeting: Meeting, report: str) -> MeetingStatus:
+    """Scheduled, says the model, but the sentence says it took place: held."""
+    if meeting.status is MeetingStatus.scheduled and _PAST.search(report):
+        return MeetingStatus.scheduled if _FUTURE.search(report) else MeetingStatus.held
+    return meeting.status
+
+
+def _format(meeting: Meeting, sentences: list[str]) -> MeetingFormat:
+    """The model's format, else the first format cue in the sentences about the meeting."""
+    if meeting.format is not MeetingFormat.unknown:
+        return meeting.format
+    for text in sentences:
+        for fmt, cue in _CUES:
+            if cue.search(text):
+                return fmt
+    return MeetingFormat.unknown
+
+
+def _date(
+    status: MeetingStatus, sentences: list[str], article: Article
+) -> tuple[dt.date, str] | None:
+    """The first date expression in the sentences about the meeting that resolves."""
+    for text in sentences:
+        words = _DATE_WORDS.search(text)
         if words:
-            date = resolve_date(words.group(0), article.published, meeting.status, article.text)
+            date = resolve_date(words.group(0), article.published, status, article.text)
             if date is not None:
-                update.update(date=date, date_text=words.group(0))
-    return meeting.model_copy(update=update) if update else meeting
+                return date, words.group(0)
+    return None
+
+
+def _venue(meeting: Meeting, sentences: list[str]) -> Venue:
+    """The city of an in-person meeting from its sentences ("in Tokyo"), and its country."""
+    venue = meeting.venue
+    if venue.city is None:
+        found = next((c for c in map(places.city_in, sentences) if c is not None), None)
+        if found is None:
+            return venue
+        venue = venue.model_copy(update={"city": found[0]})
+    if venue.country is None:
+        city = places.lookup(venue.city or "")
+        if city is not None:
+            name, code, _ = country(city.country_code)
+            venue = venue.model_copy(update={"country": name, "country_code": code})
+    return venue
+
+
+def fill_from_cues(meeting: Meeting, article: Article) -> Meeting:
+    """Status, format and date from the sentences about the meeting; outcomes that are."""
+    sentences = _sentences_about(meeting, article)
+    status = _status(meeting, sentences[0])
+    fmt = _format(meeting, sentences)
+    remote = fmt in (MeetingFormat.video_conference, MeetingFormat.phone_call)
+    venue = Venue() if remote else _venue(meeting, sentences)  # remote: no venue
+    if fmt is MeetingFormat.unknown and (venue.city or venue.place):
+        fmt = MeetingFormat.in_person
+    update: dict[str, object] = {
+        "status": status,
+        "format": fmt,
+        "venue": venue,
+        "outcomes": [o for o in meeting.outcomes if is_outcome(o.text)],
+    }
+    if meeting.date is None and meeting.date_text is None:
+        found = _date(status, sentences, article)
+        if found:
+            update["date"], update["date_text"] = found
+    return meeting.model_copy(update=update)
+
+
+def agreement_sentences(text: str) -> list[Outcome]:
+    """Clauses where the meeting's side agrees: "the three sides agreed to ...", "They
+    reaffirmed that ...", "We will not accept ...", from the subject to the end of the sentence.
+    """
+    found = []
+    for sentence in _SENTENCE.finditer(text):
+        agreement = _AGREEMENT.search(sentence.group(0))
+        if agreement:
+            clause = sentence.group(0)[agreement.start() :].strip().rstrip(".").strip()
+            found.append(Outcome(text=clause, quote=clause))
+    return found
+
+
+def _with_agreements(meetings: list[Meeting], article: Article) -> list[Meeting]:
+    """The article's one held meeting of several people gets every agreement stated in it."""
+    main = [i for i, m in enumerate(meetings)
+            if m.status is MeetingStatus.held and len(m.participants) >= 2]  # fmt: skip
+    if len(main) != 1:
+        return meetings
+    meeting = meetings[main[0]]
+    outcomes = list(meeting.outcomes)
+    for candidate in agreement_sentences(clean.body(article)):
+        if not any(_same_outcome(candidate, known) for known in outcomes):
+            outcomes.append(candidate)
+    meetings[main[0]] = meeting.model_copy(update={"outcomes": outcomes})
+    return meetings
 
 
 def meetings(found: Sequence[Meeting], article: Article) -> list[Meeting]:
-    return [fill_from_cues(m, article) for m in merge(found)]
+    """Merge, fill from cues, and give the article's main meeting its stated agreements."""
+    return _with_agreements([fill_from_cues(m, article) for m in merge(found)], article)

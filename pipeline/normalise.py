@@ -227,10 +227,22 @@ def role(text: str | None) -> str | None:
     return None if value is None or _RELATION.search(value) else value
 
 
+def person_name(text: str | None) -> str | None:
+    """A person's name; 'US' or 'Japan' in the name field is a country, not a name: None."""
+    value = _none_if_blank(text)
+    if value is None:
+        return None
+    try:  # exact names and codes only: "Jordan Smith" is a person
+        pycountry.countries.lookup(value.replace(".", ""))
+    except LookupError:
+        return value
+    return None
+
+
 def participant(draft: ParticipantDraft) -> Participant:
     name, code, is_org = country(_none_if_blank(draft.country))
     return Participant(
-        name=_none_if_blank(draft.name),
+        name=person_name(draft.name),
         role=role(draft.role),
         country=name,
         country_code=code,

@@ -85,11 +85,16 @@ def test_seed_004_date_comes_from_the_caption(store: OutputStore):
     assert (venue.city, venue.country_code, venue.place) == ("Seoul", "KR", "hotel in Seoul")
 
 
-def test_seed_002_status_corrected_and_missing_values_left_null(store: OutputStore):
+def test_seed_002_gaps_filled_from_the_sentences_about_the_meeting(store: OutputStore):
     (record,) = by_seed(store.records())["002"]
-    assert record.meeting.status == "held"  # the model said scheduled for "after meeting"
-    assert {p.name for p in record.meeting.participants} == {"Antony Blinken", "Shinsuke Sugiyama"}
-    assert record.meeting.date is None  # missed, not guessed
+    meeting = record.meeting
+    assert meeting.status == "held"  # the model said scheduled for "after meeting"
+    assert {p.name for p in meeting.participants} == {"Antony Blinken", "Shinsuke Sugiyama"}
+    # the model gave no date, city or format: "meeting in Tokyo on Thursday" did
+    assert meeting.date == dt.date(2016, 10, 27) and meeting.date_text == "on Thursday"
+    assert (meeting.venue.city, meeting.venue.country_code) == ("Tokyo", "JP")
+    assert meeting.format == "in_person"
+    assert meeting.evidence_for("venue.city") is not None
 
 
 def test_what_the_model_got_wrong_is_flagged_not_written(store: OutputStore):
@@ -132,8 +137,8 @@ def test_clean_output_scores_against_gold(store: OutputStore):
     texts = {name: (SEEDS / name).read_text() for name in gold}
     total, _ = evaluate.score_all(gold, predicted, texts)
     assert total.invented_names == []
-    assert total.all_slots.precision == 1.0  # what is written is right
-    assert total.all_slots.f1 >= 0.78
+    assert total.all_slots.precision >= 0.95  # what is written is right
+    assert total.all_slots.f1 >= 0.85
 
 
 def test_a_rerun_skips_everything(store: OutputStore):

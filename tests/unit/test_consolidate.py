@@ -109,3 +109,35 @@ def test_topics_and_briefings_are_not_outcomes():
         ARTICLE,
     )
     assert [o.text for o in kept.outcomes] == ["reaffirmed their alliance"]
+
+
+def test_city_and_date_from_other_sentences_about_the_meeting():
+    text = (
+        "Officials of Japan and Peru agreed to cut tariffs.\n\n"
+        "The two ministers, Ann Lee and Somchai Wong, meeting in Lima on Tuesday, also "
+        "signed a treaty."
+    )
+    article = Article(id="a", path="a", published=dt.date(2020, 3, 6), text=text)
+    vague = meeting(LEE, WONG, quote="Officials of Japan and Peru agreed to cut tariffs.")
+    filled = consolidate.fill_from_cues(vague, article)
+    assert (filled.venue.city, filled.venue.country_code) == ("Lima", "PE")
+    assert filled.format is MeetingFormat.in_person  # "meeting in"
+    assert filled.date == dt.date(2020, 3, 3) and filled.date_text == "on Tuesday"
+
+
+def test_agreement_sentences_give_the_main_meeting_its_outcomes():
+    text = (
+        "Ann Lee met Somchai Wong in Bangkok on Monday.\n\n"
+        "The two ministers agreed to open a consulate. They also pledged to expand patrols. "
+        "Pyongyang has pledged to continue its programme. Trade was discussed."
+    )
+    article = Article(id="a", path="a", published=dt.date(2020, 3, 6), text=text)
+    found = consolidate.agreement_sentences(text)
+    assert [o.text for o in found] == [
+        "The two ministers agreed to open a consulate",
+        "They also pledged to expand patrols",
+    ]
+    (main,) = consolidate.meetings([meeting(LEE, WONG, quote="Ann Lee met Somchai Wong")], article)
+    assert [o.text for o in main.outcomes] == [o.text for o in found]
+    two = consolidate.meetings([meeting(LEE, WONG), meeting(TRAN, LEE)], article)
+    assert all(m.outcomes == [] for m in two)  # whose agreement? not guessed

@@ -112,3 +112,23 @@ def test_country_only_participants_are_dropped():
     )
     assert normalise._country_only(country_only)
     assert not normalise._country_only(unnamed)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("US", None),
+        ("U.S.", None),
+        ("Japan", None),
+        ("Antony Blinken", "Antony Blinken"),
+        ("Jordan Smith", "Jordan Smith"),
+        ("none", None),
+    ],
+)
+def test_person_name_is_never_a_country(name, expected):
+    assert normalise.person_name(name) == expected
+
+
+def test_counterpart_is_no_role():
+    assert normalise.role("US counterpart") is None
+    assert normalise.role("Vice Foreign Minister") == "Vice Foreign Minister"

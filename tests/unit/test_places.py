@@ -1,0 +1,30 @@
+import pytest
+
+from pipeline import places
+
+
+@pytest.mark.parametrize(
+    ("sentence", "words", "country"),
+    [
+        ("The deputy ministers meeting in Tokyo on Thursday agreed.", "Tokyo", "JP"),
+        ("They held talks at a hotel in Seoul.", "Seoul", "KR"),
+        ("Leaders gathered in New York City for the assembly.", "New York City", "US"),
+        ("The court sits in The Hague.", "The Hague", "NL"),
+    ],
+)
+def test_city_in(sentence, words, country):
+    found = places.city_in(sentence)
+    assert found is not None
+    assert found[0] == words and found[1].country_code == country
+
+
+@pytest.mark.parametrize(
+    "sentence", ["They met in Japan.", "Talks in March went well.", "no capitals here"]
+)
+def test_no_city(sentence):
+    assert places.city_in(sentence) is None
+
+
+def test_the_most_populous_city_of_a_name_wins():
+    london = places.lookup("London")
+    assert london is not None and london.country_code == "GB"
