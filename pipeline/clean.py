@@ -64,3 +64,29 @@ def body(article: Article) -> str:
             continue
         kept.append(line)
     return "\n\n".join(kept)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"”’'])\s+|\n\n")
+
+
+def chunks(text: str, max_chars: int, overlap: int = 2) -> list[str]:
+    """``text`` in pieces of at most ``max_chars``, cut between sentences, each piece
+    starting with the last ``overlap`` sentences of the one before (a meeting reported across
+    the cut is seen whole in one of them; ``consolidate.merge`` joins the halves it finds).
+    A single sentence longer than ``max_chars`` is a piece of its own.
+    """
+    if len(text) <= max_chars:
+        return [text]
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    pieces: list[str] = []
+    current: list[str] = []
+    for sentence in sentences:
+        if current and len(" ".join([*current, sentence])) > max_chars:
+            pieces.append(" ".join(current))
+            current = current[-overlap:] if overlap else []
+            while current and len(" ".join([*current, sentence])) > max_chars:
+                current.pop(0)
+        current.append(sentence)
+    if current:
+        pieces.append(" ".join(current))
+    return pieces

@@ -16,6 +16,9 @@ future is held. Outcomes that state no
 agreement, decision or result ("discussed ...", "briefed ...") are dropped: the gold rules
 count only agreements, decisions, adoptions and stated results.
 
+Meetings the model reports from a denial ("there were no plans for talks"), a possibility or
+history ("the two last met in 2015") are dropped: the gold rules say they are not meetings.
+
 Small models list one or two outcomes and stop. So when an article reports one held meeting of
 several people, :func:`agreement_sentences` adds every clause in which "they", "the three
 sides", "the officials" ... agreed, reaffirmed, pledged or made clear something, unless the
@@ -25,6 +28,7 @@ model already gave it.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Sequence
 
@@ -33,6 +37,8 @@ from pipeline.normalise import country, resolve_date
 from schemas.article import Article
 from schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Outcome, Participant, Venue
 from schemas.text import content_words, fold
+
+log = logging.getLogger(__name__)
 
 DUPLICATE_OUTCOME = 0.8  # share of content words two outcomes must share to be one
 _CUES = (
@@ -78,6 +84,12 @@ _AGREEMENT = re.compile(
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"”’']?|$)")
 _MEETING_WORDS = re.compile(
     r"\b(met|meet|meeting|talks|conference|summit|phone call|call|sat down)\b", re.IGNORECASE
+)
+_NOT_A_MEETING = re.compile(
+    r"\bno plans?\b|\bnot (planned|scheduled|expected)\b|\bruled out\b|\bdenied\b|"
+    r"\b(may|might|could) (meet|hold)\b|\bpossible (meeting|talks|summit)\b|"
+    r"\b(last|previously|first) met\b|\bhad met\b",
+    re.IGNORECASE,
 )
 _PAST = re.compile(
     r"\b(met|held|after meeting|sat down|agreed|talked|spoke|discussed|was held)\b", re.I
@@ -307,6 +319,16 @@ def _with_agreements(meetings: list[Meeting], article: Article) -> list[Meeting]
     return meetings
 
 
+def is_reported(meeting: Meeting) -> bool:
+    """Not a denial ("no plans to meet"), a possibility or history ("last met in 2015")."""
+    return not _NOT_A_MEETING.search(meeting.quote or "")
+
+
 def meetings(found: Sequence[Meeting], article: Article) -> list[Meeting]:
-    """Merge, fill from cues, and give the article's main meeting its stated agreements."""
-    return _with_agreements([fill_from_cues(m, article) for m in merge(found)], article)
+    """Drop denials and history, merge, fill from cues, add the stated agreements."""
+    reported = [m for m in found if is_reported(m)]
+    if len(reported) < len(found):
+        log.info(
+            "%s: dropped %d denied or past meeting(s)", article.path, len(found) - len(reported)
+        )
+    return _with_agreements([fill_from_cues(m, article) for m in merge(reported)], article)

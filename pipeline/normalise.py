@@ -191,6 +191,7 @@ def country(name: str | None) -> tuple[str | None, str | None, bool]:
         record = pycountry.countries.get(alpha_2=guess["iso2"])
         if record is not None:
             return getattr(record, "common_name", None) or record.name, record.alpha_2, False
+        return guess["name_short"], guess["iso2"], False  # user-assigned codes: Kosovo, XK
     return cleaned, None, bool(_ORGANISATION.search(cleaned) or _ACRONYM.match(cleaned))
 
 

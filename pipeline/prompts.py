@@ -40,11 +40,21 @@ class Prompt:
     input: str = "text"
 
     def render(self, article: Article) -> list[dict[str, str]]:
+        """The messages for the whole article."""
+        return self._messages(self._input(article.text))
+
+    def render_chunks(self, article: Article, max_chars: int) -> list[list[dict[str, str]]]:
+        """The messages for each piece of a long article (one piece for most articles)."""
+        return [
+            self._messages(piece) for piece in clean.chunks(self._input(article.text), max_chars)
+        ]
+
+    def _messages(self, text: str) -> list[dict[str, str]]:
         messages = [{"role": "system", "content": self.system}]
         for example in self.examples:
             messages.append({"role": "user", "content": self._user(self._input(example.article))})
             messages.append({"role": "assistant", "content": example.answer})
-        messages.append({"role": "user", "content": self._user(self._input(article.text))})
+        messages.append({"role": "user", "content": self._user(text)})
         return messages
 
     def _input(self, text: str) -> str:

@@ -1,3 +1,5 @@
+import itertools
+
 from pipeline import articles, clean
 
 PAGE = """Menu Content
@@ -40,3 +42,20 @@ def test_every_kept_line_is_a_substring_of_the_text():
 def test_a_plain_article_is_left_alone():
     text = "Leaders of Chile and Peru met in Lima on Monday.\nThey agreed to cut tariffs."
     assert clean.body(articles.parse(text)) == text.replace("\n", "\n\n")
+
+
+def test_chunks_cut_between_sentences_with_overlap():
+    sentences = [f"Sentence number {i} says something about talks." for i in range(40)]
+    text = " ".join(sentences)
+    pieces = clean.chunks(text, max_chars=300, overlap=2)
+    assert len(pieces) > 3 and all(len(p) <= 300 for p in pieces)
+    for before, after in itertools.pairwise(pieces):
+        second_last = before.split(". ")[-2]
+        assert after.startswith(second_last)  # two sentences of overlap
+    covered = " ".join(pieces)
+    assert all(s in covered for s in sentences)  # nothing lost
+    assert all(p.endswith(".") for p in pieces)  # whole sentences only
+
+
+def test_a_short_text_is_one_chunk():
+    assert clean.chunks("One sentence.", max_chars=100) == ["One sentence."]

@@ -141,3 +141,23 @@ def test_agreement_sentences_give_the_main_meeting_its_outcomes():
     assert [o.text for o in main.outcomes] == [o.text for o in found]
     two = consolidate.meetings([meeting(LEE, WONG), meeting(TRAN, LEE)], article)
     assert all(m.outcomes == [] for m in two)  # whose agreement? not guessed
+
+
+def test_denials_possibilities_and_history_are_not_meetings():
+    said = {
+        "Lee said there were no plans for talks with Wong.": False,
+        "Lee and Wong last met in 2015 in Hanoi.": False,
+        "Lee could meet Wong later this year.": False,
+        "Lee met Wong in Hanoi on Monday.": True,
+        "Lee will meet Wong next week.": True,
+    }
+    for sentence, reported in said.items():
+        assert consolidate.is_reported(meeting(LEE, WONG, quote=sentence)) is reported, sentence
+    found = [
+        meeting(LEE, WONG, quote=s, status="scheduled" if "will" in s else "held") for s in said
+    ]
+    kept = consolidate.meetings(found, ARTICLE)
+    assert [m.quote for m in kept] == [
+        "Lee met Wong in Hanoi on Monday.",
+        "Lee will meet Wong next week.",
+    ]

@@ -84,6 +84,7 @@ def test_parse_time(text, expected):
         ("NATO", ("NATO", None, True)),
         ("the United Nations", ("United Nations", None, True)),
         ("Korean", ("Korean", None, False)),  # ambiguous: neither, checks flag it
+        ("Kosovo", ("Kosovo", "XK", False)),  # a user-assigned code, not in ISO 3166-1
         (None, (None, None, False)),
     ],
 )

@@ -75,3 +75,15 @@ def test_v1_still_reads_the_raw_text():
     prompt = prompts.load(PROMPTS, "meeting-v1")
     text = "Menu\nGo Top\n\nThe ministers of Chile and Peru met in Lima on Monday."
     assert "Go Top" in prompt.render(Article(id="a", path="a", text=text))[-1]["content"]
+
+
+def test_a_long_article_is_rendered_in_pieces_with_the_same_prefix():
+    prompt = prompts.load(PROMPTS)
+    text = " ".join(f"Minister {i} met envoy {i} in Lima on Monday." for i in range(200))
+    pieces = prompt.render_chunks(Article(id="a", path="a", text=text), max_chars=2000)
+    assert len(pieces) > 4
+    assert all(p[:-1] == pieces[0][:-1] for p in pieces)
+    assert "Minister 0 met" in pieces[0][-1]["content"]
+    assert "Minister 199 met" in pieces[-1][-1]["content"]
+    short = Article(id="b", path="b", text="Minister Ann Lee met envoy Kim Tran in Lima on Monday.")
+    assert prompt.render_chunks(short, 2000) == [prompt.render(short)]
