@@ -33,7 +33,7 @@ import re
 from collections.abc import Sequence
 
 from pipeline import clean, places
-from pipeline.normalise import country, resolve_date
+from pipeline.normalise import country, parse_duration, resolve_date
 from schemas.article import Article
 from schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Outcome, Participant, Venue
 from schemas.text import content_words, fold
@@ -83,12 +83,19 @@ _AGREEMENT = re.compile(
 )
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"”’']?|$)")
 _MEETING_WORDS = re.compile(
-    r"\b(met|meet|meeting|talks|conference|summit|phone call|call|sat down)\b", re.IGNORECASE
+    r"\b(met|meet|meets|meeting|talks|conference|summit|call|visit|visits|sat down|gather\w*)\b",
+    re.IGNORECASE,
 )
 _NOT_A_MEETING = re.compile(
     r"\bno plans?\b|\bnot (planned|scheduled|expected)\b|\bruled out\b|\bdenied\b|"
     r"\b(may|might|could) (meet|hold)\b|\bpossible (meeting|talks|summit)\b|"
     r"\b(last|previously|first) met\b|\bhad met\b",
+    re.IGNORECASE,
+)
+_DURATION_WORDS = re.compile(
+    r"\b(from|between) \d{1,2}(:\d{2})?\s*([ap]\.?m\.?)? (to|and) \d{1,2}(:\d{2})?\s*([ap]\.?m\.?)?"
+    r"|\b\d+-(minute|hour)\b"
+    r"|\b(lasted|for) [\w\s-]{1,30}?(hours?|minutes)(\s+and\s+[\w-]+\s+minutes)?\b",
     re.IGNORECASE,
 )
 _PAST = re.compile(
@@ -288,7 +295,28 @@ def fill_from_cues(meeting: Meeting, article: Article) -> Meeting:
         found = _date(status, sentences, article)
         if found:
             update["date"], update["date_text"] = found
+    if meeting.duration_minutes is None and status is MeetingStatus.held:
+        own = [meeting.start_time_text or "", meeting.duration_text or ""]
+        span = _duration(own + [t for t in sentences if _same_format(t, fmt)])
+        if span:
+            update["duration_minutes"], update["duration_text"] = span
     return meeting.model_copy(update=update)
+
+
+def _same_format(sentence: str, fmt: MeetingFormat) -> bool:
+    """False when the sentence speaks of another kind of meeting ("the 40-minute call")."""
+    cues = {f for f, cue in _CUES if cue.search(sentence)}
+    return not cues or fmt in cues or fmt is MeetingFormat.unknown
+
+
+def _duration(texts: list[str]) -> tuple[int, str] | None:
+    """The first length of a meeting in the texts: '50-minute', 'from 9:15 to 10:30 a.m.'."""
+    for text in texts:
+        for words in _DURATION_WORDS.finditer(text):
+            minutes = parse_duration(words.group(0))
+            if minutes:
+                return minutes, words.group(0)
+    return None
 
 
 def agreement_sentences(text: str) -> list[Outcome]:
@@ -320,8 +348,13 @@ def _with_agreements(meetings: list[Meeting], article: Article) -> list[Meeting]
 
 
 def is_reported(meeting: Meeting) -> bool:
-    """Not a denial ("no plans to meet"), a possibility or history ("last met in 2015")."""
-    return not _NOT_A_MEETING.search(meeting.quote or "")
+    """Not a denial ("no plans to meet"), a possibility or history ("last met in 2015"), nor
+    a plan that is no meeting ("agreed to hold joint exercises next spring")."""
+    report = meeting.quote or ""
+    if _NOT_A_MEETING.search(report):
+        return False
+    planned = _status(meeting, report) is not MeetingStatus.held
+    return not planned or bool(_MEETING_WORDS.search(report))
 
 
 def meetings(found: Sequence[Meeting], article: Article) -> list[Meeting]:

@@ -161,6 +161,7 @@ def parse_duration(text: str | None) -> int | None:
         return _span(times[0], times[1])
     words = alpha2digit(text.replace("-", " "), "en", threshold=0)
     words = re.sub(r"\bhalf an hour\b", "30 minutes", words, flags=re.IGNORECASE)
+    words = re.sub(r"(\d+) and a half hours?", r"\1.5 hours", words, flags=re.IGNORECASE)
     words = re.sub(r"\ban hour\b|\bhour long\b", "1 hour", words, flags=re.IGNORECASE)
     minutes = 0.0
     for number, unit in _DURATION_PART.findall(words):

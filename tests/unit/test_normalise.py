@@ -44,6 +44,7 @@ def test_resolve_date(text, published, status, expected):
         ("from 11:30 p.m. to 0:45 a.m.", 75),
         ("a two-hour meeting", 120),
         ("half an hour", 30),
+        ("one and a half hours", 90),
         ("an hour", 60),
         ("90 minutes", 90),
         ("briefly", None),
