@@ -41,8 +41,10 @@ lint: $(VENV)/.dev
 clean:
 	rm -rf $(VENV) output/*.jsonl
 
-# Re-record the replay fixtures from a real run of the embedded model over the seeds.
+# Re-record the replay fixtures from real runs of the embedded model over the seeds and
+# the team's hard cases (tests/articles).
 # Run it whenever the prompt, the draft schema or the request settings change.
 fixtures: $(VENV)/.local
 	rm -rf tests/fixtures/llamacpp
-	$(BIN)/meetx extract seeds --force --output "$$(mktemp -d)" --record tests/fixtures/llamacpp
+	$(BIN)/meetx extract seeds --output "$$(mktemp -d)" --record tests/fixtures/llamacpp
+	$(BIN)/meetx extract tests/articles/*.txt --output "$$(mktemp -d)" --record tests/fixtures/llamacpp
