@@ -12,27 +12,35 @@ Two kinds of retry, kept apart:
   so that nothing is lost: the checks then flag it for review.
 - *Transport* errors (connection resets, timeouts, 429, 5xx) are retried with tenacity:
   exponential backoff with jitter, or the server's ``Retry-After`` when it sends one.
+
+:func:`aextract` is the same over an :class:`instructor.AsyncInstructor` (see
+:func:`build_async_client`), for the batch engine (``pipeline.engine``). Each call registers its
+own instructor hooks, so concurrent calls on one client never count each other's tokens.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
-from instructor.core.hooks import HookName
+from instructor.core.hooks import HookName, Hooks
 from pydantic import ValidationError
 from tenacity import (
+    AsyncRetrying,
     RetryCallState,
     Retrying,
     retry_if_exception,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 from pipeline.config import Settings
@@ -58,14 +66,40 @@ class Completion:
     validated: bool = True  # False: the draft failed validation after all re-asks
 
 
+def _key(settings: Settings) -> str:
+    return settings.api_key.get_secret_value() if settings.api_key else "no-key"
+
+
 def build_client(
     settings: Settings, base_url: str, transport: httpx.BaseTransport | None = None
 ) -> instructor.Instructor:
     """An instructor client in JSON mode, with openai's own retries off (tenacity does them)."""
     http_client = httpx.Client(transport=transport, timeout=settings.timeout_s)
-    key = settings.api_key.get_secret_value() if settings.api_key else "no-key"
-    oai = openai.OpenAI(base_url=base_url, api_key=key, max_retries=0, http_client=http_client)
+    oai = openai.OpenAI(
+        base_url=base_url, api_key=_key(settings), max_retries=0, http_client=http_client
+    )
     return instructor.from_openai(oai, mode=instructor.Mode.JSON)
+
+
+def build_async_client(
+    settings: Settings,
+    base_url: str,
+    transport: httpx.AsyncBaseTransport | None = None,
+    connections: int = 100,
+) -> instructor.AsyncInstructor:
+    """The async twin of :func:`build_client`, pooling up to ``connections`` connections."""
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    http_client = httpx.AsyncClient(transport=transport, timeout=settings.timeout_s, limits=limits)
+    oai = openai.AsyncOpenAI(
+        base_url=base_url, api_key=_key(settings), max_retries=0, http_client=http_client
+    )
+    return instructor.from_openai(oai, mode=instructor.Mode.JSON)
+
+
+async def aclose(client: instructor.AsyncInstructor) -> None:
+    """Close the connections of a client made by :func:`build_async_client`."""
+    if isinstance(client.client, openai.AsyncOpenAI):
+        await client.client.close()
 
 
 def _usage(raw: Any) -> Usage:
@@ -84,6 +118,15 @@ def _content(completion: Any) -> str | None:
     except (AttributeError, IndexError):
         return None
     return content if isinstance(content, str) else None
+
+
+def _refusal(completion: Any) -> str | None:
+    """What a model that declines to answer says instead (OpenAI's ``message.refusal``)."""
+    try:
+        refusal = completion.choices[0].message.refusal
+    except (AttributeError, IndexError):
+        return None
+    return refusal if isinstance(refusal, str) and refusal else None
 
 
 def _chain(exc: BaseException | None) -> Iterator[BaseException]:
@@ -120,11 +163,20 @@ def _retry_after(exc: BaseException | None) -> float | None:
     return None
 
 
+def backoff(first_s: float, max_s: float = 60.0) -> Any:
+    """Exponential backoff from ``first_s`` (doubling, capped) plus up to ``first_s`` of jitter.
+
+    Composed from tenacity's ``wait_exponential`` and ``wait_random``, which every tenacity 9
+    has (``wait_exponential_jitter`` renamed its arguments in 9.2).
+    """
+    return wait_exponential(multiplier=first_s, max=max_s) + wait_random(0, first_s)
+
+
 class wait_retry_after:
     """Wait what the server's ``Retry-After`` says, else back off exponentially with jitter."""
 
     def __init__(self, fallback: Any = None) -> None:
-        self.fallback = fallback or wait_exponential_jitter(multiplier=1, max=60, jitter=1)
+        self.fallback = fallback or backoff(1.0)
 
     def __call__(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -136,20 +188,30 @@ class _Call:
     """One instructor call per try; instructor's hooks tell us every response and error.
 
     Counting at the hooks sees what a try's final result hides: the tokens, raw outputs and
-    errors of re-asks that failed before one succeeded.
+    errors of re-asks that failed before one succeeded. The hooks are this call's own (not the
+    client's), so calls running at the same time on one client are counted apart.
     """
 
-    def __init__(self, client: instructor.Instructor, settings: Settings, kwargs: dict[str, Any]):
-        self.client, self.settings, self.kwargs = client, settings, kwargs
+    def __init__(self, settings: Settings, kwargs: dict[str, Any]):
+        self.settings, self.kwargs = settings, kwargs
         self.usage = Usage()
         self.calls = 0
         self.failed: list[Attempt] = []
+        self.refusal: str | None = None
         self._last_raw: str | None = None
+        self.hooks = Hooks()
+        self.hooks.on(HookName.COMPLETION_RESPONSE, self._on_response)
+        self.hooks.on(HookName.PARSE_ERROR, self._on_parse_error)
+        self.hooks.on(HookName.COMPLETION_ERROR, self._on_error)
 
     def _on_response(self, response: Any) -> None:
         self.calls += 1
         self.usage = self.usage + _usage(getattr(response, "usage", None))
         self._last_raw = _content(response)
+        refusal = _refusal(response)
+        if refusal is not None:
+            self.refusal = refusal
+            self._last_raw = self._last_raw or f"(refused) {refusal}"
 
     def _on_parse_error(self, error: Exception, *args: Any, **kwargs: Any) -> None:
         self.failed.append(
@@ -160,22 +222,25 @@ class _Call:
         self.calls += 1
         self.failed.append(Attempt(number=self.calls, error=_describe(error)))
 
-    def __call__(self) -> tuple[ArticleDraft, Any]:
-        hooks: list[tuple[HookName, Callable[[Any], None]]] = [
-            (HookName.COMPLETION_RESPONSE, self._on_response),
-            (HookName.PARSE_ERROR, self._on_parse_error),
-            (HookName.COMPLETION_ERROR, self._on_error),
-        ]
-        for name, handler in hooks:
-            self.client.on(name, handler)
-        try:
-            result: tuple[ArticleDraft, Any] = self.client.chat.completions.create_with_completion(
-                response_model=ArticleDraft, max_retries=self.settings.max_reasks, **self.kwargs
-            )
-            return result
-        finally:
-            for name, handler in hooks:
-                self.client.off(name, handler)
+    def _arguments(self) -> dict[str, Any]:
+        return {
+            "response_model": _Draft,
+            "max_retries": self.settings.max_reasks,
+            "hooks": self.hooks,
+            **self.kwargs,
+        }
+
+    def __call__(self, client: instructor.Instructor) -> tuple[ArticleDraft, Any]:
+        result: tuple[ArticleDraft, Any] = client.chat.completions.create_with_completion(
+            **self._arguments()
+        )
+        return result
+
+    async def run_async(self, client: instructor.AsyncInstructor) -> tuple[ArticleDraft, Any]:
+        result: tuple[ArticleDraft, Any] = await client.chat.completions.create_with_completion(
+            **self._arguments()
+        )
+        return result
 
 
 def _describe(exc: BaseException) -> str:
@@ -189,58 +254,101 @@ def _log_retry(state: RetryCallState) -> None:
     log.warning("transport error, retry %d: %s", state.attempt_number, error and _describe(error))
 
 
-def _request(settings: Settings, messages: Messages) -> dict[str, Any]:
+@functools.cache
+def _schema_json() -> str:
+    return json.dumps(ArticleDraft.model_json_schema())
+
+
+def _schema(cls: type[ArticleDraft], *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The draft's JSON Schema, computed once: instructor asks for it on every call."""
+    if args or kwargs:
+        return ArticleDraft.model_json_schema(*args, **kwargs)
+    schema: dict[str, Any] = json.loads(_schema_json())
+    return schema
+
+
+# What instructor is given: ArticleDraft under its own name (validation errors, and so the
+# re-asks, name it), with the schema cached.
+_Draft: type[ArticleDraft] = type(
+    "ArticleDraft",
+    (ArticleDraft,),
+    {"__module__": __name__, "model_json_schema": classmethod(_schema)},
+)
+
+
+def _as_templates(messages: Messages) -> tuple[Messages, dict[str, str]]:
+    """Messages that instructor's templating leaves as they are.
+
+    Given a validation context, instructor renders every message as a Jinja template with it:
+    an article holding ``{{`` or ``{%`` (wiki markup, code, an injection attempt) would be
+    rendered or fail. Each message goes in as a variable instead, which renders to itself.
+    """
+    values = {f"meetx_message_{i}": m["content"] for i, m in enumerate(messages)}
+    templates = [
+        {**m, "content": "{{ meetx_message_" + str(i) + " }}"} for i, m in enumerate(messages)
+    ]
+    return templates, values
+
+
+def _request(settings: Settings, messages: Messages, article: str) -> dict[str, Any]:
+    templates, values = _as_templates(messages)
     kwargs: dict[str, Any] = {
         "model": settings.model,
-        "messages": messages,
+        "messages": templates,
         "temperature": settings.temperature,
         "max_tokens": settings.max_tokens,
+        "context": {"article": article, **values},
     }
     if settings.constrain:
-        schema = ArticleDraft.model_json_schema()
+        schema = _schema(ArticleDraft)
         kwargs["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
     return kwargs
+
+
+def _retrying(settings: Settings) -> dict[str, Any]:
+    return {
+        "retry": retry_if_exception(is_transport_error),
+        "wait": wait_retry_after(backoff(settings.retry_wait_s)),
+        "stop": stop_after_attempt(settings.max_transport_retries + 1),
+        "reraise": True,
+        "before_sleep": _log_retry,
+    }
+
+
+def _prepare(settings: Settings, messages: Messages, article: str) -> _Call:
+    return _Call(settings, _request(settings, messages, article))
 
 
 def extract(
     client: instructor.Instructor, settings: Settings, messages: Messages, article: str
 ) -> Completion:
     """Ask the model for the meetings of one article (``messages`` already rendered)."""
-    call = _Call(
-        client, settings, {**_request(settings, messages), "context": {"article": article}}
-    )
-    retrying = Retrying(
-        retry=retry_if_exception(is_transport_error),
-        wait=wait_retry_after(
-            wait_exponential_jitter(
-                multiplier=settings.retry_wait_s, max=60, jitter=settings.retry_wait_s
-            )
-        ),
-        stop=stop_after_attempt(settings.max_transport_retries + 1),
-        reraise=True,
-        before_sleep=_log_retry,
-    )
+    call = _prepare(settings, messages, article)
     try:
-        draft, completion = retrying(call)
-    except IncompleteOutputException as exc:
-        cut = Attempt(number=call.calls, error="cut off at max_tokens", raw_output=call._last_raw)
-        raise ExtractionError(
-            f"the answer was cut off at the token limit ({settings.max_tokens})",
-            attempts=[*call.failed, cut],
-            usage=call.usage,
-        ) from exc
-    except InstructorRetryException as exc:
-        _raise_replay_miss(exc)
-        if is_transport_error(exc):
-            raise TransportError(
-                f"endpoint unreachable after {call.calls} attempts: {_describe(exc)}",
-                attempts=call.failed,
-                usage=call.usage,
-            ) from exc
-        return _salvage(call, exc)
-    except openai.OpenAIError as exc:  # e.g. 400, 401, 404: retrying will not help
-        _raise_replay_miss(exc)
-        raise ExtractionError(_describe(exc), attempts=call.failed, usage=call.usage) from exc
+        draft, completion = Retrying(**_retrying(settings))(call, client)
+    except Exception as exc:
+        return _failed(call, exc)
+    return _completed(call, draft, completion)
+
+
+async def aextract(
+    client: instructor.AsyncInstructor, settings: Settings, messages: Messages, article: str
+) -> Completion:
+    """:func:`extract` over an async client: the same retries, accounting and errors."""
+    call = _prepare(settings, messages, article)
+    try:
+        retrying = AsyncRetrying(**_retrying(settings))
+        result: tuple[ArticleDraft, Any] = await retrying(call.run_async, client)
+        draft, completion = result
+    except Exception as exc:
+        return _failed(call, exc)
+    return _completed(call, draft, completion)
+
+
+AsyncExtractor = Callable[[Messages, str], Awaitable[Completion]]
+
+
+def _completed(call: _Call, draft: ArticleDraft, completion: Any) -> Completion:
     return Completion(
         draft=draft,
         raw_output=_content(completion) or "",
@@ -248,6 +356,39 @@ def extract(
         calls=call.calls,
         failed_attempts=call.failed,
     )
+
+
+def _failed(call: _Call, exc: Exception) -> Completion:
+    """Turn what a call raised into an :class:`ExtractionError`, or salvage the last answer."""
+    settings = call.settings
+    if isinstance(exc, IncompleteOutputException):
+        cut = Attempt(number=call.calls, error="cut off at max_tokens", raw_output=call._last_raw)
+        raise ExtractionError(
+            f"the answer was cut off at the token limit ({settings.max_tokens})",
+            attempts=[*call.failed, cut],
+            usage=call.usage,
+        ) from exc
+    if isinstance(exc, InstructorRetryException):
+        _raise_replay_miss(exc)
+        if is_transport_error(exc):
+            raise TransportError(
+                f"endpoint unreachable after {call.calls} attempts: {_describe(exc)}",
+                attempts=call.failed,
+                usage=call.usage,
+            ) from exc
+        if call.refusal is not None:
+            _refused(call, exc)
+        return _salvage(call, exc)
+    if isinstance(exc, openai.OpenAIError):  # e.g. 400, 401, 404: retrying will not help
+        _raise_replay_miss(exc)
+        raise ExtractionError(_describe(exc), attempts=call.failed, usage=call.usage) from exc
+    raise exc
+
+
+def _refused(call: _Call, exc: Exception) -> NoReturn:
+    raise ExtractionError(
+        f"the model refused: {call.refusal}"[:500], attempts=call.failed, usage=call.usage
+    ) from exc
 
 
 def _salvage(call: _Call, exc: Exception) -> Completion:

@@ -1,6 +1,7 @@
 """Record and replay HTTP exchanges at the transport level, for offline tests.
 
-Both are ``httpx`` transports, injected into the OpenAI client (see ``pipeline.backend``):
+Both are ``httpx`` transports, sync and async, injected into the OpenAI client (see
+``pipeline.backend``):
 
 - :class:`RecordingTransport` forwards each request to the real transport and saves the pair
   as ``<dir>/<key>.json``. Only the method, path and JSON body of the request are saved, never
@@ -44,16 +45,31 @@ def _describe(request: httpx.Request) -> str:
     return summary
 
 
-class RecordingTransport(httpx.BaseTransport):
-    def __init__(self, directory: Path, inner: httpx.BaseTransport | None = None) -> None:
+class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    def __init__(
+        self,
+        directory: Path,
+        inner: httpx.BaseTransport | None = None,
+        async_inner: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.directory = directory
         self.inner = inner or httpx.HTTPTransport()
+        self.async_inner = async_inner or httpx.AsyncHTTPTransport()
         directory.mkdir(parents=True, exist_ok=True)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
         response = self.inner.handle_request(request)
-        content = response.read()
+        return self._save(request, body, response, response.read())
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        response = await self.async_inner.handle_async_request(request)
+        return self._save(request, body, response, await response.aread())
+
+    def _save(
+        self, request: httpx.Request, body: bytes, response: httpx.Response, content: bytes
+    ) -> httpx.Response:
         key = request_key(request.method, request.url.path, body)
         try:
             response_body: Any = json.loads(content)
@@ -83,12 +99,19 @@ class RecordingTransport(httpx.BaseTransport):
     def close(self) -> None:
         self.inner.close()
 
+    async def aclose(self) -> None:
+        await self.async_inner.aclose()
 
-class ReplayTransport(httpx.BaseTransport):
+
+class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def __init__(self, directory: Path) -> None:
         if not directory.is_dir():
             raise ReplayMiss(f"no fixtures directory {directory}")
         self.directory = directory
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        return self.handle_request(request)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         key = request_key(request.method, request.url.path, request.read())

@@ -6,7 +6,7 @@ from tenacity import RetryCallState
 
 from pipeline import llm
 from pipeline.errors import ExtractionError, ReplayMiss, TransportError
-from tests.conftest import FakeEndpoint, ok
+from tests.conftest import FakeEndpoint, completion, ok
 
 ARTICLE = "Foreign Minister Ann Lee met Thai Foreign Minister Somchai Wong in Bangkok on Monday."
 MESSAGES = [{"role": "system", "content": "extract"}, {"role": "user", "content": ARTICLE}]
@@ -165,3 +165,79 @@ def test_retry_after_is_read_and_capped():
     assert llm._retry_after(_status_error({"retry-after": "99999"})) == llm.MAX_RETRY_AFTER_S
     assert llm._retry_after(_status_error({})) is None
     assert llm._retry_after(_status_error({"retry-after": "Wed, 21 Oct 2015"})) is None
+
+
+def arun(endpoint: FakeEndpoint, settings, messages=MESSAGES, article=ARTICLE):
+    import asyncio
+
+    async def main():
+        client = llm.build_async_client(settings, "http://fake.invalid/v1", endpoint.transport)
+        try:
+            return await llm.aextract(client, settings, messages, article)
+        finally:
+            await llm.aclose(client)
+
+    return asyncio.run(main())
+
+
+def test_async_extract_retries_and_counts_like_the_sync_one(settings):
+    endpoint = FakeEndpoint([httpx.Response(503, json={}), ok(answer("Lee Hsien")), ok(answer())])
+    result = arun(endpoint, settings)
+    assert result.validated and result.calls == 3
+    assert result.usage.total_tokens == 40  # the 503 had no tokens; both answers did
+    assert result.failed_attempts[0].error.startswith("InternalServerError")
+
+
+def test_async_extract_gives_up_with_a_transport_error(settings):
+    endpoint = FakeEndpoint([httpx.Response(429, json={})] * 3)
+    with pytest.raises(TransportError, match="after 3 attempts"):
+        arun(endpoint, settings)
+
+
+def test_concurrent_calls_on_one_client_are_counted_apart(settings):
+    import asyncio
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        tokens = 5 if "first" in request.content.decode() else 50
+        return ok(answer(), tokens=tokens)
+
+    endpoint = FakeEndpoint([reply] * 2)
+
+    async def main():
+        client = llm.build_async_client(settings, "http://fake.invalid/v1", endpoint.transport)
+        first = [{"role": "user", "content": "first " + ARTICLE}]
+        second = [{"role": "user", "content": "second " + ARTICLE}]
+        return await asyncio.gather(
+            llm.aextract(client, settings, first, ARTICLE),
+            llm.aextract(client, settings, second, ARTICLE),
+        )
+
+    a, b = asyncio.run(main())
+    assert (a.usage.total_tokens, b.usage.total_tokens) == (10, 100)
+
+
+def test_template_syntax_in_an_article_is_sent_verbatim(settings):
+    text = ARTICLE + " {{ article }} {% if x %} {# note #}"
+    endpoint = FakeEndpoint([ok(answer())])
+    client = llm.build_client(settings, "http://fake.invalid/v1", endpoint.transport)
+    llm.extract(client, settings, [{"role": "user", "content": text}], text)
+    assert endpoint.bodies()[0]["messages"][-1]["content"] == text
+
+
+def test_a_refusal_is_reported_as_such(settings):
+    refusal = completion(None)  # type: ignore[arg-type]
+    refusal["choices"][0]["message"]["refusal"] = "I can't help with that."
+    endpoint = FakeEndpoint([httpx.Response(200, json=refusal)] * 2)
+    with pytest.raises(ExtractionError, match="the model refused: I can't help") as info:
+        run(endpoint, settings)
+    assert info.value.attempts[-1].raw_output == "(refused) I can't help with that."
+
+
+def test_backoff_grows_and_stays_within_its_jitter():
+    wait = llm.backoff(1.0, max_s=60)
+    waits = []
+    for attempt in (1, 2, 3):
+        state = RetryCallState(retry_object=None, fn=None, args=(), kwargs={})  # type: ignore[arg-type]
+        state.attempt_number = attempt
+        waits.append(wait(state))
+    assert 1 <= waits[0] <= 2 and 2 <= waits[1] <= 3 and 4 <= waits[2] <= 5
