@@ -8,10 +8,13 @@ for it; dates are parsed by ``dateparser``.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
 import logging
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -36,29 +39,81 @@ _CREDIT = re.compile(r"\(([A-Z][A-Za-z .&-]{1,30})\)\s*$")
 
 
 def iter_paths(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files named, and the files below directories named (sorted, hidden ones skipped)."""
+    """Files named, and the files below directories named (sorted, hidden ones skipped).
+
+    Streams: one directory's names are listed at a time, so a tree of any size costs little
+    memory. Entries that are not directories are yielded even if they are not regular files
+    (a broken link, a pipe), so that :func:`read_text` can say what is wrong with them.
+    """
     for path in paths:
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and not any(p.startswith(".") for p in child.parts):
-                    yield child
+            yield from _walk(path)
         else:
             yield path
 
 
-def read_text(path: Path) -> str:
+def _walk(directory: Path) -> Iterator[Path]:
     try:
+        names = sorted(name for name in os.listdir(directory) if not name.startswith("."))
+    except OSError as exc:
+        log.warning("cannot list %s: %s", directory, exc.strerror or exc)
+        return
+    for name in names:
+        child = directory / name
+        if child.is_dir():
+            yield from _walk(child)
+        else:
+            yield child
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_HTML = re.compile(r"\A\s*(<!doctype\s+html|<html[\s>]|<head[\s>]|<\?xml)", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+MAX_ARTICLE_BYTES = 2_000_000
+
+
+def read_text(path: Path, max_bytes: int = MAX_ARTICLE_BYTES) -> str:
+    """The text of an article file, or :class:`ArticleError` with a one-line reason.
+
+    UTF-8 (with or without a BOM), and UTF-16 or UTF-32 with a BOM, are read; anything else
+    (Latin-1, binary data, an HTML page, a file too large to be one article) is refused with
+    what it looks like, never guessed at.
+    """
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ArticleError(f"{path} is not a regular file")
+        if info.st_size > max_bytes:
+            raise ArticleError(
+                f"{path} is too large for one article ({info.st_size / 1e6:.1f} MB, "
+                f"limit {max_bytes / 1e6:g} MB)"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise ArticleError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
+    if encoding == "utf-8" and b"\x00" in data:
+        raise ArticleError(f"{path} looks binary (it holds NUL bytes)")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise ArticleError(f"{path} is not UTF-8 text (byte {exc.start})") from exc
+        label = encoding.upper().removesuffix("-SIG")
+        raise ArticleError(
+            f"{path} is not {label} text (byte {exc.start}); convert it to UTF-8 first"
+        ) from exc
+    text = text.removeprefix("\ufeff")
     if not text.strip():
         raise ArticleError(f"{path} is empty")
-    if "\x00" in text:
-        raise ArticleError(f"{path} looks binary (it holds NUL bytes)")
+    if "\x00" in text or len(_CONTROL.findall(text[:4096])) > 8:
+        raise ArticleError(f"{path} looks binary (control characters)")
+    if _HTML.match(text):
+        raise ArticleError(f"{path} is an HTML page, not article text: extract its text first")
     return text
 
 

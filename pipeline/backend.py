@@ -1,33 +1,47 @@
-"""Which endpoint a run talks to, chosen from the settings, as one ``Extractor``.
+"""Which endpoint a run talks to, chosen from the settings, as one async ``extract`` callable.
 
 - ``--replay DIR``: recorded exchanges, no network, no model.
 - ``OPENAI_BASE_URL`` set: that endpoint (OpenAI, Ollama, vLLM, a llama.cpp server, ...).
 - neither: the embedded model, started on 127.0.0.1 and stopped when the block ends.
 
-``--record DIR`` wraps the real transport and saves every exchange.
+``--record DIR`` wraps the real transport and saves every exchange. Every request goes through
+a :class:`~pipeline.throttle.Throttle` (rate limits, a shared pause after a 429, counts). The
+network transport is aiohttp's (``httpx-aiohttp``, what openai's ``DefaultAioHttpClient`` uses):
+at 32 requests in flight it costs a third less CPU per request than httpx's own pool.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from functools import partial
 
 import httpx
+from httpx_aiohttp import AiohttpTransport
 
 from pipeline import llm, local_model
 from pipeline.config import Settings
 from pipeline.replay import RecordingTransport, ReplayTransport
+from pipeline.throttle import Throttle, Traffic
 
-Extractor = Callable[[list[dict[str, str]], str], llm.Completion]
 REPLAY_URL = "http://replay.invalid/v1"
 
 
-@contextlib.contextmanager
-def open_extractor(settings: Settings) -> Iterator[Extractor]:
-    """Yield ``extract(messages, article_text) -> Completion`` for the configured endpoint."""
-    with contextlib.ExitStack() as stack:
-        transport: httpx.BaseTransport | None = None
+@dataclass(frozen=True)
+class Endpoint:
+    """What the batch engine needs of an endpoint: how to ask it, and what went over the wire."""
+
+    extract: llm.AsyncExtractor
+    traffic: Traffic
+
+
+@contextlib.asynccontextmanager
+async def open_endpoint(
+    settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[Endpoint]:
+    """The configured endpoint; ``transport`` replaces the network (tests, benchmarks)."""
+    async with contextlib.AsyncExitStack() as stack:
         if settings.replay_dir is not None:
             base_url = REPLAY_URL
             transport = ReplayTransport(settings.replay_dir)
@@ -37,5 +51,16 @@ def open_extractor(settings: Settings) -> Iterator[Extractor]:
             base_url = stack.enter_context(local_model.serve(settings))
         if settings.record_dir is not None:
             transport = RecordingTransport(settings.record_dir)
-        client = llm.build_client(settings, base_url, transport)
-        yield partial(llm.extract, client, settings)
+        pool = httpx.Limits(
+            max_connections=settings.slots, max_keepalive_connections=settings.slots
+        )
+        throttle = Throttle(
+            transport or AiohttpTransport(limits=pool),
+            requests_per_minute=settings.requests_per_minute,
+            tokens_per_minute=settings.tokens_per_minute,
+            max_tokens=settings.max_tokens,
+            pause_s=settings.retry_wait_s,
+        )
+        client = llm.build_async_client(settings, base_url, throttle)
+        stack.push_async_callback(llm.aclose, client)
+        yield Endpoint(partial(llm.aextract, client, settings), throttle.traffic)

@@ -7,7 +7,6 @@ import logging
 import os
 import signal
 import sys
-from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,7 +16,7 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline import backend, local_model, prompts, runner
+from pipeline import engine, local_model, prompts, runner
 from pipeline.config import Settings
 from pipeline.errors import MeetxError
 from pipeline.sinks import OutputStore
@@ -78,6 +77,12 @@ def extract(
     max_reasks: Annotated[int | None, typer.Option(help="validation re-asks per article")] = None,
     record: Annotated[Path | None, typer.Option(help="save every HTTP exchange here")] = None,
     replay: Annotated[Path | None, typer.Option(help="answer from exchanges saved here")] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(help="articles in flight [1 embedded, 8 remote]")
+    ] = None,
+    rpm: Annotated[float | None, typer.Option(help="max requests per minute")] = None,
+    tpm: Annotated[float | None, typer.Option(help="max tokens per minute")] = None,
+    cache: Annotated[bool, typer.Option(help="reuse answers already paid for")] = True,
     verbose: Verbose = 0,
 ) -> None:
     """Extract meetings from articles into OUTPUT/meetings.jsonl and OUTPUT/review.jsonl."""
@@ -92,21 +97,18 @@ def extract(
             max_reasks=max_reasks,
             record_dir=record,
             replay_dir=replay,
+            concurrency=concurrency,
+            requests_per_minute=rpm,
+            tokens_per_minute=tpm,
+            use_cache=cache,
         )
         prompt = prompts.load(settings.prompts_dir, settings.prompt_version)
-        store = OutputStore(settings.output_dir)
-        store.recover()
-        summary = runner.Summary()
-        todo = runner.pending(paths, settings, prompt, store, force, summary)
-        if summary.skipped:
-            err.print(f"{summary.skipped} article(s) already done (use --force to redo)")
         where = (
             f"replay {settings.replay_dir}"
             if settings.replay_dir
             else settings.base_url or f"embedded model {settings.model}"
         )
-        if todo:
-            err.print(f"extracting {len(todo)} article(s) with {where}, prompt {prompt.version}")
+        err.print(f"extracting with {where}, prompt {prompt.version}, {settings.slots} at once")
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -115,18 +117,17 @@ def extract(
             console=err,
             transient=False,
         ) as progress:
-            task = progress.add_task("articles", total=len(todo))
+            task = progress.add_task("articles", total=None)
 
             def advance(article: Any, result: Any) -> None:
                 progress.update(task, advance=1, description=Path(article.path).name[:40])
 
-            runner.run(
-                todo,
-                prompt,
-                partial(backend.open_extractor, settings),
+            summary = engine.run(
+                paths,
                 settings,
-                store,
-                summary,
+                prompt,
+                OutputStore(settings.output_dir),
+                force=force,
                 on_article=advance,
             )
     except KeyboardInterrupt:
@@ -135,16 +136,26 @@ def extract(
     except MeetxError as exc:
         raise _fail(exc) from exc
     _print_summary(summary, settings)
+    if summary.interrupted:
+        err.print("[yellow]interrupted[/yellow]: finished articles are saved; rerun to go on")
+        raise typer.Exit(130)
 
 
 def _print_summary(summary: runner.Summary, settings: Settings) -> None:
     per = summary.seconds / summary.articles if summary.articles else 0.0
+    if summary.skipped:
+        err.print(f"{summary.skipped} article(s) already done (use --force to redo)")
+    priced = settings.price_in_per_mtok or settings.price_out_per_mtok
+    cost = f" | ${summary.cost(settings):.4f}" if priced else ""
     err.print(
         f"articles {summary.articles} (skipped {summary.skipped}, unreadable "
-        f"{summary.unreadable}) | meetings {summary.meetings} | flagged {summary.flagged} | "
-        f"failed {summary.failed} | tokens {summary.usage.total_tokens:,} "
-        f"({summary.usage.prompt_tokens:,} in, {summary.usage.completion_tokens:,} out) | "
-        f"{summary.seconds:.1f} s ({per:.1f} s/article)"
+        f"{summary.unreadable}, cached {summary.cached}) | meetings {summary.meetings} | "
+        f"flagged {summary.flagged} | failed {summary.failed} | requests {summary.requests} "
+        f"({summary.failed_requests} retried or failed) | tokens paid "
+        f"{summary.usage.total_tokens:,} ({summary.usage.prompt_tokens:,} in, "
+        f"{summary.usage.completion_tokens:,} out, failed attempts included; "
+        f"{summary.cached_usage.total_tokens:,} more from the cache){cost} | "
+        f"{summary.seconds:.1f} s ({per:.2f} s/article)"
     )
     err.print(
         f"output: {settings.output_dir / 'meetings.jsonl'}, review: "

@@ -14,6 +14,15 @@ Environment variables:
 ``MEETX_OUTPUT_DIR``       where ``meetings.jsonl`` and ``review.jsonl`` go (``output``)
 ``MEETX_CACHE_DIR``        where the embedded weights are assembled (``~/.cache/meetx``)
 ``MEETX_THREADS``          CPU threads for the embedded model (all cores)
+``MEETX_CONCURRENCY``      articles in flight at once (1 for the embedded model, else 8)
+``MEETX_RPM``              at most this many requests per minute (no limit)
+``MEETX_TPM``              at most this many tokens per minute, estimated before sending
+``MEETX_RESPONSE_CACHE``   the SQLite file of answers already paid for
+                           (``<output>/cache.sqlite``)
+``MEETX_PRICE_IN``         USD per million prompt tokens, for the cost in the summary (0)
+``MEETX_PRICE_OUT``        USD per million completion tokens (0)
+``MEETX_RETRY_WAIT_S``     the first backoff after a transport error, doubling per retry (1)
+``MEETX_TIMEOUT_S``        seconds to wait for one answer (600)
 =========================  ==================================================================
 """
 
@@ -35,6 +44,17 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def _default_cache_dir(env: Mapping[str, str]) -> Path:
     base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".cache")
     return Path(base) / "meetx"
+
+
+_NUMBERS = {
+    "MEETX_CONCURRENCY": "concurrency",
+    "MEETX_RPM": "requests_per_minute",
+    "MEETX_TPM": "tokens_per_minute",
+    "MEETX_PRICE_IN": "price_in_per_mtok",
+    "MEETX_PRICE_OUT": "price_out_per_mtok",
+    "MEETX_RETRY_WAIT_S": "retry_wait_s",
+    "MEETX_TIMEOUT_S": "timeout_s",
+}
 
 
 def _flag(value: str) -> bool:
@@ -70,11 +90,35 @@ class Settings(BaseModel):
     server_start_timeout_s: float = Field(default=300.0, gt=0)
     record_dir: Path | None = None
     replay_dir: Path | None = None
+    concurrency: int | None = Field(
+        default=None, ge=1, le=1024, description="None: 1 for the embedded model, else 8"
+    )
+    requests_per_minute: float | None = Field(default=None, gt=0)
+    tokens_per_minute: float | None = Field(default=None, gt=0)
+    use_cache: bool = True
+    response_cache: Path | None = Field(default=None, description="None: <output>/cache.sqlite")
+    max_article_bytes: int = Field(default=2_000_000, ge=1)
+    price_in_per_mtok: float = Field(default=0.0, ge=0, description="USD per 1M prompt tokens")
+    price_out_per_mtok: float = Field(default=0.0, ge=0, description="USD per 1M output tokens")
 
     @property
     def embedded(self) -> bool:
         """True when meetx starts its own llama.cpp server."""
         return self.base_url is None and self.replay_dir is None
+
+    @property
+    def slots(self) -> int:
+        """Articles in flight at once: one for the embedded model (it has one CPU), else 8."""
+        if self.concurrency is not None:
+            return self.concurrency
+        return 1 if self.embedded else 8
+
+    @property
+    def cache_path(self) -> Path | None:
+        """The response cache, or None when off (and when replaying or recording exchanges)."""
+        if not self.use_cache or self.replay_dir is not None or self.record_dir is not None:
+            return None
+        return self.response_cache or self.output_dir / "cache.sqlite"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **flags: Any) -> Settings:
@@ -92,6 +136,11 @@ class Settings(BaseModel):
             values["cache_dir"] = Path(env["MEETX_CACHE_DIR"])
         if env.get("MEETX_THREADS"):
             values["threads"] = env["MEETX_THREADS"]
+        for name, field in _NUMBERS.items():
+            if env.get(name):
+                values[field] = env[name]
+        if env.get("MEETX_RESPONSE_CACHE"):
+            values["response_cache"] = Path(env["MEETX_RESPONSE_CACHE"])
         values.update({k: v for k, v in flags.items() if v is not None})
         if "constrain" not in values:
             values["constrain"] = (

@@ -8,6 +8,7 @@
     │   └── WeightsMismatch    the assembled weights are not the pinned file
     ├── ExtractionError        the model gave no usable answer (carries attempts and usage)
     │   └── TransportError     the endpoint could not be reached after retries
+    ├── OutputBusy             another meetx run holds the output directory
     └── ReplayMiss             a replayed run sent a request that was never recorded
 
 Validation problems with a record are *not* exceptions: they are ``schemas.Issue`` values in
@@ -60,6 +61,10 @@ class ExtractionError(MeetxError):
 
 class TransportError(ExtractionError):
     """Connection errors, timeouts, 429 and 5xx that outlasted the retries."""
+
+
+class OutputBusy(MeetxError):
+    """Two runs may not write to one output directory at once."""
 
 
 class ReplayMiss(MeetxError):

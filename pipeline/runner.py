@@ -1,7 +1,8 @@
-"""One article through the stages, and a batch of them into the output store.
+"""One article through the stages: its answer (or failure) into records and review items.
 
-The runner knows no network: it is handed an ``extract(messages, text)`` callable (see
-``pipeline.backend``), which tests replace with recorded exchanges or a fake.
+The runner knows no network: :func:`process` is handed an ``extract(messages, text)``
+callable, and :func:`finish` the answer itself, which is how the batch engine
+(``pipeline.engine``) calls it once an answer has come from the endpoint or the cache.
 """
 
 from __future__ import annotations
@@ -9,19 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from pipeline import align, articles, checks, consolidate, normalise
+from pipeline import align, checks, consolidate, normalise
 from pipeline.config import Settings
-from pipeline.errors import ArticleError, ExtractionError
+from pipeline.errors import ExtractionError
 from pipeline.prompts import Prompt
-from pipeline.sinks import ArticleResult, Key, OutputStore
+from pipeline.sinks import ArticleResult, Key
 from schemas.article import Article
 from schemas.meeting import Meeting
 from schemas.record import (
@@ -40,26 +39,52 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Extractor = Callable[[list[dict[str, str]], str], "Completion"]
+MAX_PROBLEMS = 20  # unreadable files listed in the summary; all are logged
 
 
 @dataclass
 class Summary:
+    """A run in numbers. ``usage`` is what this run paid, ``cached_usage`` what it did not."""
+
     articles: int = 0
     skipped: int = 0
     unreadable: int = 0
     meetings: int = 0
     flagged: int = 0
     failed: int = 0
+    cached: int = 0
     usage: Usage = field(default_factory=Usage)
+    cached_usage: Usage = field(default_factory=Usage)
+    requests: int = 0
+    failed_requests: int = 0
     seconds: float = 0.0
+    interrupted: bool = False
     problems: list[str] = field(default_factory=list)
 
-    def add(self, result: ArticleResult) -> None:
+    def add(self, result: ArticleResult, cached: bool = False) -> None:
         self.articles += 1
         self.meetings += result.ledger.meetings
         self.flagged += result.ledger.flagged
         self.failed += int(result.ledger.failed)
-        self.usage = self.usage + result.ledger.usage
+        if cached:
+            self.cached += 1
+            self.cached_usage = self.cached_usage + result.ledger.usage
+        else:
+            self.usage = self.usage + result.ledger.usage
+
+    def problem(self, message: str) -> None:
+        """An input that is no article: logged on stderr, kept for the summary (the first few)."""
+        self.unreadable += 1
+        log.warning("skipped: %s", message)
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(message)
+
+    def cost(self, settings: Settings) -> float:
+        """USD paid this run, at the configured prices (failed attempts included)."""
+        return (
+            self.usage.prompt_tokens * settings.price_in_per_mtok
+            + self.usage.completion_tokens * settings.price_out_per_mtok
+        ) / 1e6
 
 
 def _provenance(article: Article, settings: Settings, prompt: Prompt) -> Provenance:
@@ -81,16 +106,31 @@ def process(
     article: Article, prompt: Prompt, extract: Extractor, settings: Settings
 ) -> ArticleResult:
     """Extract, normalise and check one article; never raises for a model failure."""
-    provenance = _provenance(article, settings, prompt)
     started = time.monotonic()
+    answer: Completion | ExtractionError
     try:
-        completion = extract(prompt.render(article), article.text)
+        answer = extract(prompt.render(article), article.text)
     except ExtractionError as exc:
+        answer = exc
+    return finish(article, prompt, settings, answer, time.monotonic() - started)
+
+
+def finish(
+    article: Article,
+    prompt: Prompt,
+    settings: Settings,
+    answer: Completion | ExtractionError,
+    seconds: float,
+) -> ArticleResult:
+    """Normalise, ground and check the model's answer for one article; never raises for it."""
+    provenance = _provenance(article, settings, prompt)
+    if isinstance(answer, ExtractionError):
+        exc = answer
         provenance = provenance.model_copy(
             update={
                 "usage": exc.usage,
                 "attempts": max(len(exc.attempts), 1),
-                "seconds": round(time.monotonic() - started, 2),
+                "seconds": round(seconds, 2),
             }
         )
         item = ReviewItem(
@@ -102,11 +142,12 @@ def process(
         )
         ledger = _ledger(provenance, meetings=0, flagged=0, failed=True)
         return ArticleResult(ledger=ledger, review=[item])
+    completion = answer
     provenance = provenance.model_copy(
         update={
             "usage": completion.usage,
             "attempts": completion.calls,
-            "seconds": round(time.monotonic() - started, 2),
+            "seconds": round(seconds, 2),
         }
     )
     result = ArticleResult(ledger=_ledger(provenance, 0, 0, failed=False))
@@ -161,59 +202,3 @@ def _ledger(provenance: Provenance, meetings: int, flagged: int, failed: bool) -
         finished_at=dt.datetime.now(dt.UTC),
         usage=provenance.usage,
     )
-
-
-def pending(
-    paths: Iterable[Path],
-    settings: Settings,
-    prompt: Prompt,
-    store: OutputStore,
-    force: bool,
-    summary: Summary,
-) -> list[Article]:
-    """Readable articles not yet committed (all of them with ``force``)."""
-    done = store.done()
-    todo: list[Article] = []
-    seen: set[str] = set()
-    for path in articles.iter_paths(paths):
-        try:
-            article = articles.load(path)
-        except ArticleError as exc:
-            summary.unreadable += 1
-            summary.problems.append(str(exc))
-            log.warning("%s", exc)
-            continue
-        if article.id in seen:
-            continue
-        seen.add(article.id)
-        if key_of(article, settings, prompt) in done and not force:
-            summary.skipped += 1
-            continue
-        todo.append(article)
-    if force:
-        store.forget(key_of(a, settings, prompt) for a in todo)
-    return todo
-
-
-def run(
-    todo: list[Article],
-    prompt: Prompt,
-    open_extractor: Callable[[], AbstractContextManager[Extractor]],
-    settings: Settings,
-    store: OutputStore,
-    summary: Summary,
-    on_article: Callable[[Article, ArticleResult], None] = lambda a, r: None,
-) -> Summary:
-    """Process ``todo`` in order, committing each article as soon as it is done."""
-    started = time.monotonic()
-    try:
-        if todo:
-            with open_extractor() as extract:
-                for article in todo:
-                    result = process(article, prompt, extract, settings)
-                    store.commit(result)
-                    summary.add(result)
-                    on_article(article, result)
-    finally:
-        summary.seconds = time.monotonic() - started
-    return summary

@@ -1,4 +1,4 @@
-"""The runner with a fake extractor: no network, no model."""
+"""The runner and the batch engine with a fake extractor: no network, no model."""
 
 import contextlib
 import json
@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import runner
+from pipeline import articles, engine, runner
+from pipeline.backend import Endpoint
 from pipeline.config import PROJECT_ROOT
-from pipeline.errors import ExtractionError
+from pipeline.errors import ExtractionError, ReplayMiss
 from pipeline.llm import Completion
 from pipeline.prompts import load
 from pipeline.sinks import OutputStore
+from pipeline.throttle import Traffic
 from schemas.draft import ArticleDraft
 from schemas.record import Attempt, Usage
 
@@ -53,16 +55,16 @@ class FakeExtractor:
         self.answers = list(answers)
         self.calls = 0
 
-    def __call__(self, messages, text):
+    async def __call__(self, messages, text):
         self.calls += 1
         answer = self.answers.pop(0)
-        if isinstance(answer, Exception):
+        if isinstance(answer, BaseException):
             raise answer
         return Completion(answer, answer.model_dump_json(), Usage(total_tokens=5), calls=1)
 
-    @contextlib.contextmanager
-    def open(self):
-        yield self
+    @contextlib.asynccontextmanager
+    async def open(self, settings):
+        yield Endpoint(self, Traffic())
 
 
 @pytest.fixture
@@ -75,10 +77,7 @@ def article_file(tmp_path: Path) -> Path:
 
 def batch(paths, settings, fake, force=False):
     store = OutputStore(settings.output_dir)
-    store.recover()
-    summary = runner.Summary()
-    todo = runner.pending(paths, settings, PROMPT, store, force, summary)
-    runner.run(todo, PROMPT, fake.open, settings, store, summary)
+    summary = engine.run(paths, settings, PROMPT, store, force=force, open_endpoint=fake.open)
     return store, summary
 
 
@@ -121,7 +120,8 @@ def test_rerun_skips_done_articles_and_force_redoes_them(article_file, settings)
     _, summary = batch([article_file], settings, fake)
     assert fake.calls == 0 and summary.skipped == 1
     fake = FakeExtractor(draft())
-    store, summary = batch([article_file], settings, fake, force=True)
+    no_cache = settings.model_copy(update={"use_cache": False})
+    store, summary = batch([article_file], no_cache, fake, force=True)
     assert summary.articles == 1 and fake.calls == 1
     assert len(store.records()) == 1  # the old line was replaced, not duplicated
 
@@ -150,3 +150,67 @@ def test_output_lines_are_plain_json(article_file, settings):
     line = json.loads(store.meetings.read_text().splitlines()[0])
     assert line["meeting"]["participants"][1]["country"] == "Thailand"
     assert line["provenance"]["schema_version"] == "1"
+
+
+def test_process_one_article_synchronously(article_file, settings):
+    def extract(messages, text):
+        assert "Somchai Wong" in messages[-1]["content"]
+        return Completion(draft(), "{}", Usage(total_tokens=7), calls=2)
+
+    result = runner.process(articles.load(article_file), PROMPT, extract, settings)
+    assert result.ledger.meetings == 1 and result.records[0].provenance.attempts == 2
+
+
+def test_many_articles_at_once_each_committed_once(tmp_path, settings):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(40):
+        (folder / f"{i:03}.txt").write_text(TEXT + f"Note {i}.\n")
+    fake = FakeExtractor(*[draft() for _ in range(40)])
+    store, summary = batch([folder], settings.model_copy(update={"concurrency": 8}), fake)
+    ledger = [json.loads(line) for line in store.ledger.read_text().splitlines()]
+    assert len(ledger) == 40 == len({tuple(e["key"]) for e in ledger}) == fake.calls
+    assert len(store.records()) == 40 and summary.articles == 40
+
+
+def test_an_unexpected_error_on_one_article_goes_to_review(tmp_path, settings):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(TEXT)
+    (folder / "b.txt").write_text(TEXT + "More.\n")
+    fake = FakeExtractor(ValueError("boom"), draft())
+    store, summary = batch([folder], settings.model_copy(update={"concurrency": 1}), fake)
+    (item,) = store.review_items()
+    assert item.kind == "failed_article" and "ValueError: boom" in item.reasons[0].message
+    assert summary.articles == 2 and summary.failed == 1 and summary.meetings == 1
+
+
+def test_a_replay_miss_stops_the_run_and_keeps_what_was_finished(tmp_path, settings):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(TEXT)
+    (folder / "b.txt").write_text(TEXT + "More.\n")
+    fake = FakeExtractor(draft(), ReplayMiss("no recorded exchange"))
+    with pytest.raises(ReplayMiss):
+        batch([folder], settings.model_copy(update={"concurrency": 1}), fake)
+    assert len(OutputStore(settings.output_dir).done()) == 1
+
+
+def test_answers_come_from_the_cache_the_second_time(article_file, settings):
+    batch([article_file], settings, FakeExtractor(draft()))
+    fake = FakeExtractor()  # would fail if asked
+    store, summary = batch([article_file], settings, fake, force=True)
+    assert fake.calls == 0 and summary.cached == 1 and summary.usage.total_tokens == 0
+    assert summary.cached_usage.total_tokens == 5
+    assert store.records()[0].provenance.usage.total_tokens == 5
+    fake = FakeExtractor(draft())
+    batch([article_file], settings.model_copy(update={"use_cache": False}), fake, force=True)
+    assert fake.calls == 1
+
+
+def test_another_run_on_the_same_output_is_refused(article_file, settings):
+    from pipeline.errors import OutputBusy
+
+    store = OutputStore(settings.output_dir)
+    with store.lock(), pytest.raises(OutputBusy, match="another meetx run"):
+        batch([article_file], settings, FakeExtractor(draft()))

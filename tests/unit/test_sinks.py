@@ -80,3 +80,42 @@ def test_other_prompt_versions_are_not_done(tmp_path: Path):
     store = OutputStore(tmp_path)
     store.commit(result("a"))
     assert ("a", "m", "meeting-v2", "1") not in store.done()
+
+
+def test_commit_many_writes_all_lines_then_all_ledger_lines(tmp_path: Path):
+    store = OutputStore(tmp_path)
+    store.commit_many([result("a", meetings=2), result("b", flagged=1)])
+    assert ids(store.meetings) == ["a", "a", "b"] and ids(store.review) == ["b"]
+    assert [json.loads(line)["key"][0] for line in store.ledger.read_text().splitlines()] == [
+        "a",
+        "b",
+    ]
+
+
+def test_done_ids_are_compact_and_scoped(tmp_path: Path):
+    store = OutputStore(tmp_path)
+    store.commit(result("ab" * 32))
+    store.commit(result("not-hex"))  # ignored, not fatal
+    assert store.done_ids("m", "meeting-v1", "1") == {bytes.fromhex("ab" * 32)}
+    assert store.done_ids("m", "meeting-v2", "1") == set()
+
+
+def test_recover_leaves_a_clean_file_alone(tmp_path: Path):
+    store = OutputStore(tmp_path)
+    store.commit(result("a"))
+    before = store.meetings.stat().st_ino
+    assert store.recover() == 0
+    assert store.meetings.stat().st_ino == before  # not rewritten
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_second_writer_is_refused(tmp_path: Path):
+    import pytest
+
+    from pipeline.errors import OutputBusy
+
+    store = OutputStore(tmp_path)
+    with store.lock(), pytest.raises(OutputBusy), OutputStore(tmp_path).lock():
+        pass
+    with OutputStore(tmp_path).lock():  # released
+        pass
