@@ -38,6 +38,7 @@ import pycountry
 from countryguess import guess_country
 from rapidfuzz import fuzz
 
+from pipeline import clean
 from schemas.article import Article
 from schemas.meeting import Evidence, Meeting, MeetingFormat, Participant
 from schemas.text import content_words
@@ -61,7 +62,6 @@ _FORMAT_CUES = {
     MeetingFormat.phone_call: r"tele(?:phone)?\w*|phone\w*|call",
     MeetingFormat.in_person: r"\bmet\b|\bmeet\w*|talks|sat down|visit\w*|summit|held",
 }
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"”’']?|$)")
 
 
 @dataclass(frozen=True)
@@ -151,10 +151,10 @@ def best_sentence(claim: str, text: str) -> Span | None:
     if len(wanted) < 3:
         return None
     best: tuple[float, int, int] | None = None
-    for match in _SENTENCE.finditer(text):
-        share = len(wanted & content_words(match.group(0))) / len(wanted)
+    for start, end in clean.sentence_spans(text):
+        share = len(wanted & content_words(text[start:end])) / len(wanted)
         if share >= SENTENCE_OVERLAP and (best is None or share > best[0]):
-            best = (share, match.start(), match.end())
+            best = (share, start, end)
     if best is None:
         return None
     start, end = _snap(text, best[1], best[2])

@@ -90,3 +90,30 @@ def chunks(text: str, max_chars: int, overlap: int = 2) -> list[str]:
     if current:
         pieces.append(" ".join(current))
     return pieces
+
+
+_BOUNDARY = re.compile(r"[.!?]+[\"”’']?(?=\s+[\"“‘'(]?[A-Z0-9])|\n\s*\n|\n")
+_ABBREVIATION = re.compile(
+    r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Gen|Lt|Col|Sgt|Rep|Sen|Gov|No|Jan|Feb|Mar|Apr|Jun|"
+    r"Jul|Aug|Sep|Sept|Oct|Nov|Dec|Jr|Sr|Inc|Ltd|Co|vs|etc|approx))\.$"
+)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence; no cut after initials ("H.R."), "U.S." or "Aug."."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for boundary in _BOUNDARY.finditer(text):
+        end = boundary.end()
+        if _ABBREVIATION.search(text[max(start, end - 8) : end].rstrip("\"”’'")):
+            continue
+        if text[start:end].strip():
+            spans.append((start, end))
+        start = end
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in spans]
+
+
+def sentences(text: str) -> list[str]:
+    return [" ".join(text[s:e].split()) for s, e in sentence_spans(text)]

@@ -81,7 +81,6 @@ _AGREEMENT = re.compile(
     r"would continue|committed)\b",
     re.IGNORECASE,
 )
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"”’']?|$)")
 _MEETING_WORDS = re.compile(
     r"\b(met|meet|meets|meeting|talks|conference|summit|call|visit|visits|sat down|gather\w*)\b",
     re.IGNORECASE,
@@ -225,7 +224,7 @@ def _about(meeting: Meeting, sentence: str) -> bool:
 def _sentences_about(meeting: Meeting, article: Article) -> list[str]:
     """The reporting sentence first, then the body's sentences about the meeting."""
     body = clean.body(article)
-    found = [s.group(0) for s in _SENTENCE.finditer(body) if _about(meeting, s.group(0))]
+    found = [s for s in clean.sentences(body) if _about(meeting, s)]
     return [meeting.quote or "", *found]
 
 
@@ -324,10 +323,10 @@ def agreement_sentences(text: str) -> list[Outcome]:
     reaffirmed that ...", "We will not accept ...", from the subject to the end of the sentence.
     """
     found = []
-    for sentence in _SENTENCE.finditer(text):
-        agreement = _AGREEMENT.search(sentence.group(0))
+    for sentence in clean.sentences(text):
+        agreement = _AGREEMENT.search(sentence)
         if agreement:
-            clause = sentence.group(0)[agreement.start() :].strip().rstrip(".").strip()
+            clause = sentence[agreement.start() :].strip().rstrip(".").strip()
             found.append(Outcome(text=clause, quote=clause))
     return found
 

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -72,25 +73,26 @@ def _table(title: str, score: evaluate.Score) -> Table:
     return table
 
 
-def _run_extraction(articles_dir: Path, names: list[str], output: Path) -> None:
-    """Extract the gold's articles with the configured backend into ``output``."""
-    from pipeline.cli import extract  # the same code path as `meetx extract`
+def _run_extraction(
+    articles_dir: Path, names: list[str], output: Path, replay: Path | None, prompt: str | None
+) -> None:
+    """Extract the gold's articles into ``output`` through the `meetx extract` command."""
+    from pipeline.cli import app  # the same code path, options and errors as the command
 
-    paths = [articles_dir / name for name in names if (articles_dir / name).is_file()]
+    paths = [str(articles_dir / name) for name in names if (articles_dir / name).is_file()]
     if not paths:
         raise MeetxError(f"none of the gold's articles are in {articles_dir}")
-    extract(
-        paths=paths,
-        output=output,
-        force=False,
-        base_url=None,
-        model=None,
-        prompt_version=None,
-        max_reasks=None,
-        record=None,
-        replay=None,
-        verbose=0,
-    )
+    args = ["extract", *paths, "--output", str(output)]
+    if replay is not None:
+        args += ["--replay", str(replay)]
+    if prompt is not None:
+        args += ["--prompt-version", prompt]
+    try:
+        code = typer.main.get_command(app).main(args, standalone_mode=False)
+    except click.exceptions.Exit as done:
+        code = done.exit_code
+    if isinstance(code, int) and code != 0:
+        raise MeetxError(f"meetx extract failed (exit {code}); nothing scored")
 
 
 def eval_command(
@@ -107,6 +109,12 @@ def eval_command(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
     by_article: Annotated[bool, typer.Option(help="a table per article as well")] = False,
+    replay: Annotated[
+        Path | None, typer.Option(help="with --run: recorded exchanges instead of the model")
+    ] = None,
+    prompt_version: Annotated[
+        str | None, typer.Option(help="with --run: e.g. meeting-v2 [newest]")
+    ] = None,
 ) -> None:
     """Precision, recall and F1 per field and for all slots, by the gold README's rules."""
     try:
@@ -114,7 +122,7 @@ def eval_command(
         if run:
             articles = articles or Path("seeds")
             output = Path(tempfile.mkdtemp(prefix="meetx-eval-"))
-            _run_extraction(articles, sorted(gold_events), output)
+            _run_extraction(articles, sorted(gold_events), output, replay, prompt_version)
             store = OutputStore(output)
         else:
             default = Settings.from_env(os.environ).output_dir / "meetings.jsonl"

@@ -199,3 +199,47 @@ def test_same_surname_with_half_the_tokens_is_the_same_person():
     assert evaluate.same_person(gold, evaluate.Person("H.R. McMaster", "US"))
     assert not evaluate.same_person(gold, evaluate.Person("Herbert Hoover", "US"))
     assert not evaluate.same_person(gold, evaluate.Person(None, "US"))
+
+
+def test_eval_run_extracts_the_gold_articles_then_scores(tmp_path: Path):
+    from tests.conftest import FIXTURES, ROOT
+
+    articles = ROOT / "tests" / "articles"
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "--gold",
+            str(articles / "gold.jsonl"),
+            "--run",
+            "--articles",
+            str(articles),
+            "--replay",
+            str(FIXTURES),
+            "--json",
+            "--prompt-version",
+            "meeting-v2",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout[result.stdout.index("{") :])
+    assert scores["fields"]["all"]["f1"] >= 0.9 and scores["invented_names"] == []
+
+
+def test_eval_run_fails_loudly_when_extraction_fails(tmp_path: Path):
+    (tmp_path / "gold.jsonl").write_text(json.dumps({"article": "a.txt", "meetings": []}) + "\n")
+    (tmp_path / "a.txt").write_text("Ministers of Chile and Peru met in Lima on Monday.")
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "--gold",
+            str(tmp_path / "gold.jsonl"),
+            "--run",
+            "--articles",
+            str(tmp_path),
+            "--replay",
+            str(tmp_path / "no-fixtures"),
+        ],
+    )
+    assert result.exit_code == 2 and "nothing scored" in result.stderr
