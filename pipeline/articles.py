@@ -34,6 +34,12 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _LABEL = re.compile(r"^(published|posted( on)?|written|updated|modified|date)\b", re.IGNORECASE)
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z .'-]{1,30},\s+(?P<date>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
+    r"[a-z]*\.?\s+\d{1,2}(?:,\s+\d{4})?)\s*(?:\([^)]{1,30}\))?\s*(?:--|—|–|-)",
+    re.MULTILINE,
+)
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _BYLINE = re.compile(r"^by\s+\S", re.IGNORECASE)
 _CREDIT = re.compile(r"\(([A-Z][A-Za-z .&-]{1,30})\)\s*$")
 
@@ -145,6 +151,25 @@ def find_published(header: list[str]) -> tuple[dt.date | None, str | None]:
     return None, None
 
 
+def find_dateline(text: str) -> tuple[dt.date | None, str | None]:
+    """'SEOUL, Aug. 7 (Yonhap) --' opening the body: the day it was filed.
+
+    A dateline without a year takes the one year the article mentions, if it mentions
+    exactly one; otherwise the date stays unknown rather than guessed.
+    """
+    match = _DATELINE.search(text[:2000])
+    if match is None:
+        return None, None
+    words = match.group("date")
+    if not _YEAR.search(words):
+        years = set(_YEAR.findall(text))
+        if len(years) != 1:
+            return None, None
+        words = f"{words}, {years.pop()}"
+    parsed = dateparser.parse(words, languages=["en"])
+    return (parsed.date(), match.group(0).strip()) if parsed else (None, None)
+
+
 def find_headline(header: list[str], published_line: str | None) -> str | None:
     for line in header:
         if line == published_line or _BYLINE.match(line) or _DATE.search(line):
@@ -176,6 +201,8 @@ def parse(text: str, path: str = "<text>") -> Article:
     """An article from its text: id, and what its header states."""
     header = header_lines(text)
     published, published_text = find_published(header)
+    if published is None:
+        published, published_text = find_dateline(text)
     headline = find_headline(header, published_text)
     return Article(
         id=hashlib.sha256(text.encode("utf-8")).hexdigest(),

@@ -75,3 +75,20 @@ def test_a_short_first_sentence_is_not_a_headline(tmp_path: Path):
     )
     article = articles.load(path)
     assert article.headline is None and article.published == dt.date(2020, 5, 5)
+
+
+@pytest.mark.parametrize(
+    ("text", "published"),
+    [
+        (
+            "SEOUL, Aug. 7 (Yonhap) -- Envoys met Tuesday, a year after the 2016 talks.",
+            dt.date(2016, 8, 7),
+        ),  # the one year the article mentions
+        ("OTTAWA, March 14, 2023 -- Leaders spoke by phone.", dt.date(2023, 3, 14)),
+        ("SEOUL, Aug. 7 (Yonhap) -- Envoys met Tuesday.", None),  # no year anywhere
+        ("WASHINGTON, Dec. 2 -- Officials met in 2019 and again in 2020.", None),  # which?
+        ("Envoys met in Seoul on Aug. 7, 2016.", None),  # a date in the body is no dateline
+    ],
+)
+def test_datelines(text, published):
+    assert articles.parse(text).published == published
