@@ -14,9 +14,8 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from pipeline import engine, local_model, prompts, runner
+from pipeline import engine, local_model, prompts, runner, workflow_cli
 from pipeline.config import Settings
 from pipeline.errors import MeetxError
 from pipeline.sinks import OutputStore
@@ -136,6 +135,7 @@ def extract(
     except MeetxError as exc:
         raise _fail(exc) from exc
     _print_summary(summary, settings)
+    workflow_cli.after_extract(settings.output_dir)
     if summary.interrupted:
         err.print("[yellow]interrupted[/yellow]: finished articles are saved; rerun to go on")
         raise typer.Exit(130)
@@ -161,36 +161,6 @@ def _print_summary(summary: runner.Summary, settings: Settings) -> None:
         f"output: {settings.output_dir / 'meetings.jsonl'}, review: "
         f"{settings.output_dir / 'review.jsonl'}"
     )
-
-
-@app.command()
-def review(
-    output: Output = None,
-    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
-) -> None:
-    """List flagged records and failed articles with their reasons."""
-    store = OutputStore(_settings(output_dir=output).output_dir)
-    items = store.review_items()
-    if as_json:
-        for item in items:
-            sys.stdout.write(item.model_dump_json() + "\n")
-        return
-    if not items:
-        err.print("nothing to review")
-        return
-    table = Table("kind", "article", "meeting", "reasons", show_lines=True)
-    for item in items:
-        who = ""
-        if item.record is not None:
-            names = [
-                p.name or f"({p.role or '?'}, {p.country or '?'})"
-                for p in item.record.meeting.participants
-            ]
-            who = f"{item.record.id}\n" + ", ".join(names)
-        reasons = "\n".join(f"{r.kind}: {r.message}" for r in item.reasons)
-        table.add_row(item.kind, Path(item.provenance.article_path).name, who, reasons)
-    Console().print(table)
-    err.print(f"{len(items)} item(s) to review")
 
 
 @app.command()
@@ -228,3 +198,10 @@ def _register_eval() -> None:
 
 
 _register_eval()
+
+
+def _register_workflow() -> None:
+    workflow_cli.register(app)
+
+
+_register_workflow()

@@ -9,7 +9,12 @@
     ├── ExtractionError        the model gave no usable answer (carries attempts and usage)
     │   └── TransportError     the endpoint could not be reached after retries
     ├── OutputBusy             another meetx run holds the output directory
-    └── ReplayMiss             a replayed run sent a request that was never recorded
+    ├── WorkerCrashed          a worker process of the batch engine died
+    ├── ReplayMiss             a replayed run sent a request that was never recorded
+    ├── ReviewError            a review decision that cannot be taken (already decided, ...)
+    │   ├── UnknownItem        no review item has this id (or several start with it)
+    │   └── InvalidEdit        an edit the meeting schema refuses, or a malformed path
+    └── ExportError            an export format or target that cannot be written
 
 Validation problems with a record are *not* exceptions: they are ``schemas.Issue`` values in
 the record's ``issues`` list, and the record goes to review.
@@ -67,5 +72,25 @@ class OutputBusy(MeetxError):
     """Two runs may not write to one output directory at once."""
 
 
+class WorkerCrashed(MeetxError):
+    """A process running the batch's CPU-bound stages died (killed, out of memory)."""
+
+
 class ReplayMiss(MeetxError):
     """A request that has no recorded exchange; the message names the request."""
+
+
+class ReviewError(MeetxError):
+    """A review decision that cannot be taken: already decided, no record, no reason."""
+
+
+class UnknownItem(ReviewError):
+    pass
+
+
+class InvalidEdit(ReviewError):
+    """An edit refused by the meeting schema, or a path that is not a field."""
+
+
+class ExportError(MeetxError):
+    pass
