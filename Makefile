@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ARTICLES ?= seeds
 
-.PHONY: run test lint live clean fixtures
+.PHONY: run test lint live clean fixtures browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,16 @@ run: $(VENV)/.local
 	$(BIN)/meetx model fetch
 	$(BIN)/meetx extract $(ARTICLES)
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev browser
 	$(BIN)/pytest
+
+# Debian's Chromium, for the report's browser tests (tests/report); as root or with sudo.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 live: $(VENV)/.local
 	$(BIN)/meetx model fetch
