@@ -1,8 +1,7 @@
 """Versioned prompt files -> chat messages.
 
 A prompt lives in ``prompts/<task>/vN.toml`` with ``version``, ``system``, ``user`` (a
-``string.Template`` with ``$article`` and optionally ``$cues``, the sentences that seem to
-report a meeting, see ``pipeline.cues``), ``input`` (``text``: the article as read; ``body``:
+``string.Template`` with ``$article``), ``input`` (``text``: the article as read; ``body``:
 its prose without menus, headers, captions and repeats, see ``pipeline.clean``) and
 ``[[examples]]`` (an invented article and the answer the model should give). Examples become
 user/assistant turns after the system message, and the article comes last, so the fixed part
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from pipeline import articles, clean, cues
+from pipeline import articles, clean
 from pipeline.errors import PromptError
 from schemas.article import Article
 
@@ -62,7 +61,7 @@ class Prompt:
         return clean.body(articles.parse(text)) if self.input == "body" else text
 
     def _user(self, text: str) -> str:
-        return self.user.substitute(article=text, cues=cues.render(text))
+        return self.user.substitute(article=text)
 
 
 def available(prompts_dir: Path, task: str = "meeting") -> list[Path]:

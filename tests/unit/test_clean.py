@@ -59,3 +59,18 @@ def test_chunks_cut_between_sentences_with_overlap():
 
 def test_a_short_text_is_one_chunk():
     assert clean.chunks("One sentence.", max_chars=100) == ["One sentence."]
+
+
+def test_sentences_are_not_cut_after_initials_or_abbreviations():
+    text = (
+        "Chung met his counterparts, H.R. McMaster and Shotaro Yachi. The U.S. side said on "
+        'Aug. 3 it went well! "We agreed," he said.\nA new paragraph'
+    )
+    assert clean.sentences(text) == [
+        "Chung met his counterparts, H.R. McMaster and Shotaro Yachi.",
+        "The U.S. side said on Aug. 3 it went well!",
+        '"We agreed," he said.',
+        "A new paragraph",
+    ]
+    for start, end in clean.sentence_spans(text):
+        assert text[start:end] == text[start:end].lstrip()
