@@ -17,6 +17,7 @@ from rich.table import Table
 from pipeline import evaluate
 from pipeline.config import Settings
 from pipeline.errors import MeetxError
+from pipeline.review import ReviewLog
 from pipeline.sinks import OutputStore
 from schemas.meeting import Meeting
 
@@ -37,10 +38,10 @@ def _predictions(store: OutputStore, include_flagged: bool) -> list[tuple[str, s
         (Path(r.provenance.article_path).name, r.provenance.article_path, r.meeting)
         for r in store.records()
     ]
-    if include_flagged:
+    if include_flagged:  # undecided ones: accepted and edited records are in meetings.jsonl
         found += [
             (Path(i.provenance.article_path).name, i.provenance.article_path, i.record.meeting)
-            for i in store.review_items()
+            for i in ReviewLog(store.directory).pending()
             if i.record is not None
         ]
     return found

@@ -243,3 +243,43 @@ def test_eval_run_fails_loudly_when_extraction_fails(tmp_path: Path):
         ],
     )
     assert result.exit_code == 2 and "nothing scored" in result.stderr
+
+
+def test_include_flagged_counts_an_accepted_record_once(tmp_path: Path):
+    from tests.conftest import FIXTURES, ROOT
+
+    article = ROOT / "seeds" / "002_0d119e41657acbd8.txt"
+    out = tmp_path / "out"
+    run = CliRunner().invoke(
+        app, ["extract", str(article), "--replay", str(FIXTURES), "--output", str(out)]
+    )
+    assert run.exit_code == 0, run.output
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"article": article.name, "meetings": []}) + "\n")
+
+    def predicted() -> int:
+        result = CliRunner().invoke(
+            app,
+            [
+                "eval",
+                "--gold",
+                str(gold),
+                "--pred",
+                str(out / "meetings.jsonl"),
+                "--include-flagged",
+                "--json",
+            ],
+        )
+        return int(json.loads(result.stdout)["fields"]["meetings"]["predicted"])
+
+    before = predicted()
+    pending = json.loads(
+        CliRunner()
+        .invoke(app, ["review", "list", "--json", "--output", str(out)])
+        .stdout.splitlines()[0]
+    )
+    accepted = CliRunner().invoke(
+        app, ["review", "accept", pending["id"], "--output", str(out), "--who", "t"]
+    )
+    assert accepted.exit_code == 0, accepted.output
+    assert predicted() == before  # now in meetings.jsonl, no longer counted from review.jsonl
