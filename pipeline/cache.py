@@ -87,6 +87,7 @@ def scope(settings: Settings, prompt: Prompt) -> Scope:
             settings.max_tokens,
             settings.max_reasks,
             settings.constrain,
+            settings.chunk_chars,
         ],
     }
     return Scope(

@@ -15,6 +15,8 @@ Environment variables:
 ``MEETX_CACHE_DIR``        where the embedded weights are assembled (``~/.cache/meetx``)
 ``MEETX_THREADS``          CPU threads for the embedded model (all cores)
 ``MEETX_CONCURRENCY``      articles in flight at once (1 for the embedded model, else 8)
+``MEETX_WORKERS``          processes for the CPU-bound stages (0 for the embedded model,
+                           else one per core up to 4)
 ``MEETX_RPM``              at most this many requests per minute (no limit)
 ``MEETX_TPM``              at most this many tokens per minute, estimated before sending
 ``MEETX_RESPONSE_CACHE``   the SQLite file of answers already paid for
@@ -48,6 +50,7 @@ def _default_cache_dir(env: Mapping[str, str]) -> Path:
 
 _NUMBERS = {
     "MEETX_CONCURRENCY": "concurrency",
+    "MEETX_WORKERS": "workers",
     "MEETX_RPM": "requests_per_minute",
     "MEETX_TPM": "tokens_per_minute",
     "MEETX_PRICE_IN": "price_in_per_mtok",
@@ -87,11 +90,17 @@ class Settings(BaseModel):
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     threads: int = Field(default=max(os.cpu_count() or 1, 1), ge=1)
     context_tokens: int = Field(default=8192, ge=2048)
+    chunk_chars: int = Field(
+        default=9000, ge=1000, description="longer (cleaned) articles are extracted in pieces"
+    )
     server_start_timeout_s: float = Field(default=300.0, gt=0)
     record_dir: Path | None = None
     replay_dir: Path | None = None
     concurrency: int | None = Field(
         default=None, ge=1, le=1024, description="None: 1 for the embedded model, else 8"
+    )
+    workers: int | None = Field(
+        default=None, ge=0, le=64, description="processes for the CPU-bound stages; 0: none"
     )
     requests_per_minute: float | None = Field(default=None, gt=0)
     tokens_per_minute: float | None = Field(default=None, gt=0)
@@ -112,6 +121,13 @@ class Settings(BaseModel):
         if self.concurrency is not None:
             return self.concurrency
         return 1 if self.embedded else 8
+
+    @property
+    def stage_workers(self) -> int:
+        """Processes for parsing, rendering and checking: none for one article at a time."""
+        if self.workers is not None:
+            return self.workers
+        return 0 if self.embedded or self.replay_dir is not None else min(self.threads, 4)
 
     @property
     def cache_path(self) -> Path | None:

@@ -35,13 +35,14 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import articles, backend, runner
+from pipeline import articles, backend, chunked, runner
 from pipeline.cache import ResponseCache, scope
 from pipeline.config import Settings
 from pipeline.errors import ArticleError, ExtractionError, MeetxError
 from pipeline.llm import Completion
 from pipeline.prompts import Prompt
 from pipeline.sinks import ArticleResult, OutputStore
+from pipeline.stages import Stages
 from schemas.article import Article
 from schemas.record import SCHEMA_VERSION
 
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 
 OpenEndpoint = Callable[[Settings], contextlib.AbstractAsyncContextManager[backend.Endpoint]]
 OnArticle = Callable[[Article, ArticleResult], None]
+Messages = list[dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -133,12 +135,14 @@ class Batch:
         finished: asyncio.Queue[_Finished | None] = asyncio.Queue(4 * self.settings.slots)
         committer = asyncio.create_task(self._commit(finished))
         try:
+            stages = Stages(self.settings, self.prompt)
             async with self._signals(), self.open_endpoint(self.settings) as endpoint:
                 try:
-                    async with asyncio.TaskGroup() as group:
-                        group.create_task(self._produce(paths, done, todo))
-                        for _ in range(self.settings.slots):
-                            group.create_task(self._work(endpoint, todo, finished))
+                    with stages:
+                        async with asyncio.TaskGroup() as group:
+                            group.create_task(self._produce(paths, done, todo))
+                            for _ in range(self.settings.slots):
+                                group.create_task(self._work(endpoint, stages, todo, finished))
                 except BaseExceptionGroup as errors:
                     raise _first(errors) from None
                 finally:
@@ -194,22 +198,46 @@ class Batch:
     async def _work(
         self,
         endpoint: backend.Endpoint,
+        stages: Stages,
         todo: asyncio.Queue[_Input | None],
         finished: asyncio.Queue[_Finished | None],
     ) -> None:
         while (item := await todo.get()) is not None:
-            article = articles.parse(item.text, str(item.path))
-            await finished.put(await self._one(endpoint, article))
+            started = time.monotonic()
+            try:
+                article, pieces = await stages.prepare(item.text, str(item.path))
+            except Exception as exc:  # a bug of the stages on this text
+                if isinstance(exc, MeetxError):
+                    raise
+                log.exception("unexpected error reading %s", item.path)
+                article = Article(
+                    id=hashlib.sha256(item.text.encode()).hexdigest(),
+                    path=str(item.path),
+                    text=item.text,
+                )
+                error = ExtractionError(f"internal error: {type(exc).__name__}: {exc}"[:1000])
+                result = runner.finish(article, self.prompt, self.settings, error, 0.0)
+                await finished.put(_Finished(article, result, cached=False))
+                continue
+            await finished.put(await self._one(endpoint, stages, article, pieces, started))
 
-    async def _one(self, endpoint: backend.Endpoint, article: Article) -> _Finished:
-        started = time.monotonic()
+    async def _one(
+        self,
+        endpoint: backend.Endpoint,
+        stages: Stages,
+        article: Article,
+        pieces: list[Messages],
+        started: float,
+    ) -> _Finished:
+        """One article: its answer from the cache or the endpoint (piece by piece), then the
+        stages. Never raises for the article's own faults."""
         answer: Completion | ExtractionError | None = (
             self.cache.get(article.id) if self.cache is not None else None
         )
         cached = answer is not None
         if answer is None:
             try:
-                answer = await endpoint.extract(self.prompt.render(article), article.text)
+                answer = chunked.join([await endpoint.extract(m, article.text) for m in pieces])
             except ExtractionError as exc:
                 answer = exc
             except Exception as exc:  # one article's bug must not stop the batch
@@ -222,8 +250,10 @@ class Batch:
                     self.cache.put(article.id, answer)
         seconds = time.monotonic() - started
         try:
-            result = runner.finish(article, self.prompt, self.settings, answer, seconds)
+            result = await stages.finish(article, answer, seconds)
         except Exception as exc:
+            if isinstance(exc, MeetxError):
+                raise
             log.exception("unexpected error in the stages on %s", article.path)
             error = ExtractionError(f"internal error: {type(exc).__name__}: {exc}"[:1000])
             if isinstance(answer, Completion):

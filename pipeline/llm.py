@@ -349,8 +349,10 @@ AsyncExtractor = Callable[[Messages, str], Awaitable[Completion]]
 
 
 def _completed(call: _Call, draft: ArticleDraft, completion: Any) -> Completion:
+    # instructor answers with an instance of a class it made from _Draft: a plain
+    # ArticleDraft (same fields, already validated) can be pickled and compared.
     return Completion(
-        draft=draft,
+        draft=ArticleDraft.model_construct(meetings=draft.meetings),
         raw_output=_content(completion) or "",
         usage=call.usage,
         calls=call.calls,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from pipeline import align, checks, consolidate, normalise
+from pipeline import align, checks, chunked, consolidate, normalise
 from pipeline.config import Settings
 from pipeline.errors import ExtractionError
 from pipeline.prompts import Prompt
@@ -109,7 +109,7 @@ def process(
     started = time.monotonic()
     answer: Completion | ExtractionError
     try:
-        answer = extract(prompt.render(article), article.text)
+        answer = chunked.extract(extract, prompt, article, settings.chunk_chars)
     except ExtractionError as exc:
         answer = exc
     return finish(article, prompt, settings, answer, time.monotonic() - started)

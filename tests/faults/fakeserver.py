@@ -161,7 +161,8 @@ def _answer_for(messages: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def langextract_answer(prompt: str) -> str:
-    """What LangExtract expects: fenced JSON with an ``extractions`` list for the last Q."""
+    """What LangExtract expects: JSON with an ``extractions`` list for the last ``Q:``, fenced
+    when its examples are."""
     question = prompt.rsplit("Q: ", 1)[-1].rsplit("A:", 1)[0]
     match = _REPORT.search(question)
     extractions = []
@@ -176,7 +177,8 @@ def langextract_answer(prompt: str) -> str:
                 },
             }
         )
-    return "```json\n" + json.dumps({"extractions": extractions}) + "\n```"
+    answer = json.dumps({"extractions": extractions})
+    return f"```json\n{answer}\n```" if "```" in prompt else answer
 
 
 # ------------------------------------------------------------------ the server

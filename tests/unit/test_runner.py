@@ -76,6 +76,8 @@ def article_file(tmp_path: Path) -> Path:
 
 
 def batch(paths, settings, fake, force=False):
+    if settings.workers is None:  # the stages inline: no worker processes to start
+        settings = settings.model_copy(update={"workers": 0})
     store = OutputStore(settings.output_dir)
     summary = engine.run(paths, settings, PROMPT, store, force=force, open_endpoint=fake.open)
     return store, summary
@@ -167,7 +169,8 @@ def test_many_articles_at_once_each_committed_once(tmp_path, settings):
     for i in range(40):
         (folder / f"{i:03}.txt").write_text(TEXT + f"Note {i}.\n")
     fake = FakeExtractor(*[draft() for _ in range(40)])
-    store, summary = batch([folder], settings.model_copy(update={"concurrency": 8}), fake)
+    in_workers = settings.model_copy(update={"concurrency": 8, "workers": 2})
+    store, summary = batch([folder], in_workers, fake)
     ledger = [json.loads(line) for line in store.ledger.read_text().splitlines()]
     assert len(ledger) == 40 == len({tuple(e["key"]) for e in ledger}) == fake.calls
     assert len(store.records()) == 40 and summary.articles == 40
