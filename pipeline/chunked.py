@@ -9,13 +9,17 @@ by ``consolidate.merge``, and every quote is located in the whole text, so offse
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
 
-from pipeline.llm import Completion
 from pipeline.prompts import Prompt
 from schemas.article import Article
 from schemas.draft import ArticleDraft
 from schemas.record import Usage
+
+if TYPE_CHECKING:  # the answers' type only: this module never talks to the model itself
+    from pipeline.llm import Completion
 
 Messages = list[dict[str, str]]
 
@@ -27,7 +31,8 @@ def join(answers: Sequence[Completion]) -> Completion:
     usage = Usage()
     for answer in answers:
         usage = usage + answer.usage
-    return Completion(
+    return dataclasses.replace(
+        answers[0],
         draft=ArticleDraft(meetings=[m for a in answers for m in a.draft.meetings]),
         raw_output="\n".join(a.raw_output for a in answers),
         usage=usage,
