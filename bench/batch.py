@@ -8,6 +8,7 @@ answers every request after ``--latency`` seconds with the meeting each syntheti
 states. Each contestant runs in its own process over the same files:
 
 - ``meetx``: ``pipeline.engine.run`` at ``--concurrency`` (everything: stages, cache, commits);
+- ``meetx-inline``: the same with the CPU-bound stages in the event loop's process;
 - ``sequential``: what a user writes by hand, one ``instructor`` call after another;
 - ``langextract``: ``lx.extract`` with the OpenAI provider pointed at the same server,
   ``max_workers`` = ``--concurrency``, one chunk per article.
@@ -49,7 +50,9 @@ def rss_mb() -> float:
 
 
 # ------------------------------------------------------------------ contestants (child side)
-def run_meetx(url: str, folder: Path, concurrency: int, work: Path) -> int:
+def run_meetx(
+    url: str, folder: Path, concurrency: int, work: Path, workers: int | None = None
+) -> int:
     from pipeline import engine, prompts
     from pipeline.config import Settings
     from pipeline.sinks import OutputStore
@@ -61,6 +64,7 @@ def run_meetx(url: str, folder: Path, concurrency: int, work: Path) -> int:
         output_dir=work / "out",
         concurrency=concurrency,
         retry_wait_s=0.2,
+        workers=workers,
     )
     prompt = prompts.load(settings.prompts_dir)
     summary = engine.run([folder], settings, prompt, OutputStore(settings.output_dir))
@@ -139,9 +143,20 @@ def run_langextract(url: str, folder: Path, concurrency: int, work: Path) -> int
     return sum(len(d.extractions or []) for d in docs)
 
 
-CONTESTANTS = {"meetx": run_meetx, "sequential": run_sequential, "langextract": run_langextract}
+def run_meetx_inline(url: str, folder: Path, concurrency: int, work: Path) -> int:
+    """meetx with the stages in the event loop's process (MEETX_WORKERS=0)."""
+    return run_meetx(url, folder, concurrency, work, workers=0)
+
+
+CONTESTANTS = {
+    "meetx": run_meetx,
+    "meetx-inline": run_meetx_inline,
+    "sequential": run_sequential,
+    "langextract": run_langextract,
+}
 IMPORTS = {  # imported before the clock starts
     "meetx": ["pipeline.engine", "pipeline.prompts", "pipeline.cli"],
+    "meetx-inline": ["pipeline.engine", "pipeline.prompts", "pipeline.cli"],
     "sequential": ["instructor", "openai", "schemas.draft"],
     "langextract": ["langextract", "langextract.providers.openai"],
 }

@@ -44,21 +44,24 @@ _BYLINE = re.compile(r"^by\s+\S", re.IGNORECASE)
 _CREDIT = re.compile(r"\(([A-Z][A-Za-z .&-]{1,30})\)\s*$")
 
 
-def iter_paths(paths: Iterable[Path]) -> Iterator[Path]:
+def iter_paths(paths: Iterable[Path], skip: Iterable[Path] = ()) -> Iterator[Path]:
     """Files named, and the files below directories named (sorted, hidden ones skipped).
 
     Streams: one directory's names are listed at a time, so a tree of any size costs little
     memory. Entries that are not directories are yielded even if they are not regular files
     (a broken link, a pipe), so that :func:`read_text` can say what is wrong with them.
+    Directories and files in ``skip`` (meetx's own output, say) are left out when met below a
+    directory named.
     """
+    left_out = {p.resolve() for p in skip}
     for path in paths:
         if path.is_dir():
-            yield from _walk(path)
+            yield from _walk(path, left_out)
         else:
             yield path
 
 
-def _walk(directory: Path) -> Iterator[Path]:
+def _walk(directory: Path, skip: set[Path]) -> Iterator[Path]:
     try:
         names = sorted(name for name in os.listdir(directory) if not name.startswith("."))
     except OSError as exc:
@@ -66,8 +69,10 @@ def _walk(directory: Path) -> Iterator[Path]:
         return
     for name in names:
         child = directory / name
+        if skip and child.resolve() in skip:
+            continue
         if child.is_dir():
-            yield from _walk(child)
+            yield from _walk(child, skip)
         else:
             yield child
 

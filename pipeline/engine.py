@@ -3,9 +3,15 @@
 One asyncio loop runs three kinds of task, joined by bounded queues, so memory stays flat
 however many articles there are::
 
-    producer ──► todo (2 slots each) ──► slots x worker ──► done (4 slots each) ──► committer
-    (walks the paths, reads,           (cache, else ask the       (one writer: commits
-     skips what is committed)           endpoint; then the stages)  in groups, in a thread)
+    producer ──► todo ──► slots x worker ──► done ──► committer
+
+- the producer walks the paths, reads each file and skips what is committed;
+- each worker takes the answer from the cache, else asks the endpoint, then runs the stages;
+- the committer, the only writer, commits finished articles in groups, in a thread.
+
+The CPU-bound stages (parsing the header, rendering the prompt, normalising, grounding and
+checking the answer) run in worker processes (``pipeline.stages``), so the event loop keeps
+to the requests. Articles longer than ``settings.chunk_chars`` are asked piece by piece.
 
 - *Concurrency*: ``settings.slots`` workers, each with at most one request in flight; rate
   limits and the pause after a 429 are applied per request by ``pipeline.throttle``.
@@ -121,10 +127,15 @@ class Batch:
         finally:
             self.cache.close()
 
+    def _own_files(self) -> list[Path]:
+        """What meetx writes, left out when it lies below an input directory."""
+        cache = self.settings.cache_path
+        return [self.settings.output_dir, *([cache] if cache else [])]
+
     def _forget(self, paths: list[Path]) -> None:
         """``--force``: uncommit the articles under ``paths`` (a first pass over them)."""
         keys = set()
-        for path in articles.iter_paths(paths):
+        for path in articles.iter_paths(paths, self._own_files()):
             with contextlib.suppress(ArticleError):
                 article = articles.parse(articles.read_text(path, self.settings.max_article_bytes))
                 keys.add(runner.key_of(article, self.settings, self.prompt))
@@ -179,7 +190,7 @@ class Batch:
         self, paths: list[Path], done: set[bytes], todo: asyncio.Queue[_Input | None]
     ) -> None:
         """Feed readable articles not yet done; report the rest. ``done`` grows as it goes."""
-        for path in articles.iter_paths(paths):
+        for path in articles.iter_paths(paths, self._own_files()):
             try:
                 text = articles.read_text(path, self.settings.max_article_bytes)
             except ArticleError as exc:

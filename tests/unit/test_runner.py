@@ -217,3 +217,14 @@ def test_another_run_on_the_same_output_is_refused(article_file, settings):
     store = OutputStore(settings.output_dir)
     with store.lock(), pytest.raises(OutputBusy, match="another meetx run"):
         batch([article_file], settings, FakeExtractor(draft()))
+
+
+def test_an_output_directory_inside_the_input_is_not_read(tmp_path, settings):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(TEXT)
+    inside = settings.model_copy(update={"output_dir": folder / "zz-output"})
+    batch([folder], inside, FakeExtractor(draft()))
+    fake = FakeExtractor()  # the ledger, records and cache must not come back as articles
+    _, summary = batch([folder], inside, fake)
+    assert fake.calls == 0 and summary.unreadable == 0 and summary.skipped == 1
