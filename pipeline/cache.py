@@ -17,6 +17,7 @@ process; ``--no-cache`` turns the cache off.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -29,6 +30,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from pipeline.config import Settings
+from pipeline.errors import OutputError
 from pipeline.llm import Completion
 from pipeline.prompts import Prompt
 from schemas.draft import ArticleDraft
@@ -124,27 +126,46 @@ def load(text: str) -> Completion:
 
 
 class ResponseCache:
-    """One SQLite connection, used from the event loop's thread only."""
+    """One SQLite connection, used from the event loop's thread only.
+
+    A cache that cannot be opened stops the run before it starts (:class:`OutputError`); one
+    that fails later (disk full, a corrupt file) is turned off with a warning, and the run goes
+    on paying for its answers.
+    """
 
     def __init__(self, path: Path, run: Scope) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path, self.run = path, run
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")  # durable across a killed process
-        self.db.execute(_SCHEMA)
         self.hits = 0
+        self.off = False
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")  # durable across a killed process
+            self.db.execute(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise OutputError(f"cannot open the response cache {path}: {exc}") from exc
+
+    def _fail(self, exc: sqlite3.Error) -> None:
+        log.warning("the response cache %s failed (%s): going on without it", self.path, exc)
+        self.off = True
 
     def _key(self, article_id: str) -> tuple[str, ...]:
         r = self.run
         return (r.endpoint, r.model, r.prompt, r.schema, article_id)
 
     def get(self, article_id: str) -> Completion | None:
-        row = self.db.execute(
-            "SELECT completion FROM answers WHERE endpoint=? AND model=? AND prompt=? "
-            "AND schema=? AND article=?",
-            self._key(article_id),
-        ).fetchone()
+        if self.off:
+            return None
+        try:
+            row = self.db.execute(
+                "SELECT completion FROM answers WHERE endpoint=? AND model=? AND prompt=? "
+                "AND schema=? AND article=?",
+                self._key(article_id),
+            ).fetchone()
+        except sqlite3.Error as exc:
+            self._fail(exc)
+            return None
         if row is None:
             return None
         try:
@@ -156,10 +177,16 @@ class ResponseCache:
         return completion
 
     def put(self, article_id: str, completion: Completion) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (*self._key(article_id), dump(completion), time.time()),
-        )
+        if self.off:
+            return
+        try:
+            self.db.execute(
+                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (*self._key(article_id), dump(completion), time.time()),
+            )
+        except sqlite3.Error as exc:
+            self._fail(exc)
 
     def close(self) -> None:
-        self.db.close()
+        with contextlib.suppress(sqlite3.Error):
+            self.db.close()

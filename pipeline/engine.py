@@ -44,7 +44,7 @@ from pathlib import Path
 from pipeline import articles, backend, chunked, runner
 from pipeline.cache import ResponseCache, scope
 from pipeline.config import Settings
-from pipeline.errors import ArticleError, ExtractionError, MeetxError
+from pipeline.errors import ArticleError, ExtractionError, MeetxError, OutputError
 from pipeline.llm import Completion
 from pipeline.prompts import Prompt
 from pipeline.sinks import ArticleResult, OutputStore
@@ -145,6 +145,8 @@ class Batch:
         todo: asyncio.Queue[_Input | None] = asyncio.Queue(2 * self.settings.slots)
         finished: asyncio.Queue[_Finished | None] = asyncio.Queue(4 * self.settings.slots)
         committer = asyncio.create_task(self._commit(finished))
+        run = asyncio.current_task()
+        committer.add_done_callback(lambda task: _stop_if_failed(task, run))
         try:
             stages = Stages(self.settings, self.prompt)
             async with self._signals(), self.open_endpoint(self.settings) as endpoint:
@@ -160,13 +162,14 @@ class Batch:
                     self.summary.requests = endpoint.traffic.requests
                     self.summary.failed_requests = endpoint.traffic.failed
         except asyncio.CancelledError:
-            self.summary.interrupted = True
-            log.warning("interrupted: committing the finished articles")
+            if not _failed(committer):
+                self.summary.interrupted = True
+                log.warning("interrupted: committing the finished articles")
         finally:
-            await _put_anyway(finished, None)
+            await _put_anyway(finished, committer)
             while True:  # the committer finishes whatever happens to this task
                 try:
-                    await asyncio.shield(committer)
+                    await asyncio.shield(committer)  # raises what stopped it, if anything
                     break
                 except asyncio.CancelledError:
                     self.summary.interrupted = True
@@ -280,7 +283,11 @@ class Batch:
                 batch.append(finished.get_nowait())
             items = [item for item in batch if item is not None]
             if items:
-                await asyncio.to_thread(self.store.commit_many, [i.result for i in items])
+                try:
+                    await asyncio.to_thread(self.store.commit_many, [i.result for i in items])
+                except OSError as exc:
+                    where = self.store.directory
+                    raise OutputError(f"cannot write to {where}: {exc.strerror or exc}") from exc
                 for item in items:
                     self.summary.add(item.result, item.cached)
                     self.on_article(item.article, item.result)
@@ -288,14 +295,26 @@ class Batch:
                 return
 
 
-async def _put_anyway(queue: asyncio.Queue[_Finished | None], item: None) -> None:
-    """Put the end mark even if the queue is full (the committer is draining it)."""
-    while True:
+async def _put_anyway(
+    queue: asyncio.Queue[_Finished | None], committer: asyncio.Task[None]
+) -> None:
+    """Put the end mark even if the queue is full (while the committer is draining it)."""
+    while not committer.done():
         try:
-            queue.put_nowait(item)
+            queue.put_nowait(None)
             return
         except asyncio.QueueFull:
             await asyncio.sleep(0.01)
+
+
+def _failed(task: asyncio.Task[None]) -> bool:
+    return task.done() and not task.cancelled() and task.exception() is not None
+
+
+def _stop_if_failed(committer: asyncio.Task[None], run: asyncio.Task[object] | None) -> None:
+    """A committer that cannot write stops the run (its workers would wait for it forever)."""
+    if _failed(committer) and run is not None:
+        run.cancel()
 
 
 def _first(errors: BaseExceptionGroup[BaseException]) -> BaseException:

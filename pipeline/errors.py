@@ -9,6 +9,7 @@
     ├── ExtractionError        the model gave no usable answer (carries attempts and usage)
     │   └── TransportError     the endpoint could not be reached after retries
     ├── OutputBusy             another meetx run holds the output directory
+    ├── OutputError            the output files cannot be written (disk full, permissions)
     ├── WorkerCrashed          a worker process of the batch engine died
     ├── ReplayMiss             a replayed run sent a request that was never recorded
     ├── ReviewError            a review decision that cannot be taken (already decided, ...)
@@ -70,6 +71,10 @@ class TransportError(ExtractionError):
 
 class OutputBusy(MeetxError):
     """Two runs may not write to one output directory at once."""
+
+
+class OutputError(MeetxError):
+    """The output files cannot be written; what was committed before stays committed."""
 
 
 class WorkerCrashed(MeetxError):

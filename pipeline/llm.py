@@ -251,7 +251,8 @@ def _describe(exc: BaseException) -> str:
 
 def _log_retry(state: RetryCallState) -> None:
     error = state.outcome.exception() if state.outcome else None
-    log.warning("transport error, retry %d: %s", state.attempt_number, error and _describe(error))
+    # INFO: a large run retries often; the summary counts them, -v shows each
+    log.info("transport error, retry %d: %s", state.attempt_number, error and _describe(error))
 
 
 @functools.cache

@@ -228,3 +228,57 @@ def test_an_output_directory_inside_the_input_is_not_read(tmp_path, settings):
     fake = FakeExtractor()  # the ledger, records and cache must not come back as articles
     _, summary = batch([folder], inside, fake)
     assert fake.calls == 0 and summary.unreadable == 0 and summary.skipped == 1
+
+
+def test_a_disk_that_fills_up_stops_the_run_and_keeps_what_was_committed(
+    tmp_path, settings, monkeypatch
+):
+    from pipeline.errors import OutputError
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(30):
+        (folder / f"{i:02}.txt").write_text(TEXT + f"Note {i}.\n")
+    real = OutputStore.commit_many
+    calls = []
+
+    def commit_many(self, results):
+        calls.append(len(results))
+        if len(calls) > 1:
+            raise OSError(28, "No space left on device")
+        real(self, results)
+
+    monkeypatch.setattr(OutputStore, "commit_many", commit_many)
+    fake = FakeExtractor(*[draft() for _ in range(30)])
+    with pytest.raises(OutputError, match="No space left on device"):
+        batch([folder], settings.model_copy(update={"concurrency": 2}), fake)
+    monkeypatch.undo()
+    store = OutputStore(settings.output_dir)
+    assert store.recover() == 0 and len(store.done()) == calls[0]
+
+
+def test_a_broken_cache_is_turned_off_and_the_run_goes_on(
+    article_file, settings, caplog, monkeypatch
+):
+    import sqlite3
+
+    from pipeline import cache
+
+    def full(completion):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(cache, "dump", full)  # fails inside the INSERT
+    store, summary = batch([article_file], settings, FakeExtractor(draft()))
+    assert summary.meetings == 1 and len(store.records()) == 1
+    assert any("going on without it" in r.getMessage() for r in caplog.records)
+
+
+def test_a_cache_that_cannot_be_opened_stops_the_run_before_it_starts(article_file, settings):
+    from pipeline.errors import OutputError
+
+    blocked = settings.output_dir / "cache-is-a-directory"
+    blocked.mkdir(parents=True)
+    with pytest.raises(OutputError, match="cannot open the response cache"):
+        batch(
+            [article_file], settings.model_copy(update={"response_cache": blocked}), FakeExtractor()
+        )
