@@ -1,8 +1,9 @@
 """Answers already paid for, in SQLite, so that a rerun or a resumed run never pays twice.
 
-An answer is stored the moment it arrives, before its article is committed to the output: a
-run killed between the two finds it here next time. The key is (endpoint, model, prompt,
-schema, article id):
+An answer is stored as soon as it arrives, with the next group of articles the engine
+commits, and before them: a run killed between the two finds it here next time (only answers
+that arrived in the last few milliseconds before a kill are paid again). The key is
+(endpoint, model, prompt, schema, article id):
 
 - *endpoint*: the server, without credentials, query or port of the embedded model;
 - *prompt*: the prompt version plus a fingerprint of its text and of the request settings that
@@ -11,7 +12,7 @@ schema, article id):
 - *schema*: the record schema version plus a fingerprint of the draft schema the model fills.
 
 Only answers are kept: a failure (transport or model) is tried again by the next run that
-asks. SQLite in WAL mode makes each ``put`` one small transaction that survives a killed
+asks. SQLite in WAL mode makes each flush one transaction that survives a killed
 process; ``--no-cache`` turns the cache off.
 """
 
@@ -22,6 +23,7 @@ import hashlib
 import json
 import logging
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,7 +128,9 @@ def load(text: str) -> Completion:
 
 
 class ResponseCache:
-    """One SQLite connection, used from the event loop's thread only.
+    """Lookups on one connection (the event loop's thread); stores queued by :meth:`put` and
+    written together by :meth:`flush` on another (the committer's thread), so that the event
+    loop never waits for a write.
 
     A cache that cannot be opened stops the run before it starts (:class:`OutputError`); one
     that fails later (disk full, a corrupt file) is turned off with a warning, and the run goes
@@ -137,12 +141,16 @@ class ResponseCache:
         self.path, self.run = path, run
         self.hits = 0
         self.off = False
+        self._lock = threading.Lock()
+        self._pending: list[tuple[str, Completion]] = []
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            self.writer = sqlite3.connect(path, timeout=30, check_same_thread=False)
+            self.writer.execute("PRAGMA journal_mode=WAL")
+            self.writer.execute("PRAGMA synchronous=NORMAL")  # durable across a killed process
+            self.writer.execute(_SCHEMA)
+            self.writer.commit()
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")  # durable across a killed process
-            self.db.execute(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise OutputError(f"cannot open the response cache {path}: {exc}") from exc
 
@@ -177,16 +185,29 @@ class ResponseCache:
         return completion
 
     def put(self, article_id: str, completion: Completion) -> None:
-        if self.off:
+        """Queue an answer for the next :meth:`flush`."""
+        if not self.off:
+            with self._lock:
+                self._pending.append((article_id, completion))
+
+    def flush(self) -> None:
+        """Store the queued answers in one transaction (from one thread at a time)."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+        if self.off or not pending:
             return
+        now = time.time()
         try:
-            self.db.execute(
-                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (*self._key(article_id), dump(completion), time.time()),
-            )
+            rows = [(*self._key(a), dump(c), now) for a, c in pending]
+            with self.writer:
+                self.writer.executemany(
+                    "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+                )
         except sqlite3.Error as exc:
             self._fail(exc)
 
     def close(self) -> None:
+        self.flush()
         with contextlib.suppress(sqlite3.Error):
             self.db.close()
+            self.writer.close()

@@ -275,6 +275,12 @@ class Batch:
             result = runner.finish(article, self.prompt, self.settings, error, seconds)
         return _Finished(article, result, cached)
 
+    def _write(self, results: list[ArticleResult]) -> None:
+        """In the committer's thread: the answers to the cache, then the articles to the store."""
+        if self.cache is not None:
+            self.cache.flush()
+        self.store.commit_many(results)
+
     async def _commit(self, finished: asyncio.Queue[_Finished | None]) -> None:
         """The one writer: commits what is finished, in groups, off the event loop."""
         while True:
@@ -284,7 +290,7 @@ class Batch:
             items = [item for item in batch if item is not None]
             if items:
                 try:
-                    await asyncio.to_thread(self.store.commit_many, [i.result for i in items])
+                    await asyncio.to_thread(self._write, [i.result for i in items])
                 except OSError as exc:
                     where = self.store.directory
                     raise OutputError(f"cannot write to {where}: {exc.strerror or exc}") from exc
