@@ -57,7 +57,8 @@ def run_meetx(
     from pipeline.config import Settings
     from pipeline.sinks import OutputStore
 
-    settings = Settings(
+    settings = Settings.from_env(  # MEETX_WORKERS and the like apply; these flags win
+        os.environ,
         base_url=url,
         model="bench-model",
         constrain=False,

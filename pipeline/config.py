@@ -16,7 +16,7 @@ Environment variables:
 ``MEETX_THREADS``          CPU threads for the embedded model (all cores)
 ``MEETX_CONCURRENCY``      articles in flight at once (1 for the embedded model, else 8)
 ``MEETX_WORKERS``          processes for the CPU-bound stages (0 for the embedded model,
-                           else one per core up to 4)
+                           else one per core but one, 1 to 4)
 ``MEETX_RPM``              at most this many requests per minute (no limit)
 ``MEETX_TPM``              at most this many tokens per minute, estimated before sending
 ``MEETX_RESPONSE_CACHE``   the SQLite file of answers already paid for
@@ -124,10 +124,13 @@ class Settings(BaseModel):
 
     @property
     def stage_workers(self) -> int:
-        """Processes for parsing, rendering and checking: none for one article at a time."""
+        """Processes for parsing, rendering and checking: none for the embedded model (one
+        article at a time), else one per core but one, up to 4."""
         if self.workers is not None:
             return self.workers
-        return 0 if self.embedded or self.replay_dir is not None else min(self.threads, 4)
+        if self.embedded or self.replay_dir is not None:
+            return 0
+        return min(max(self.threads - 1, 1), 4)  # one core stays with the event loop
 
     @property
     def cache_path(self) -> Path | None:

@@ -137,8 +137,9 @@ class Batch:
         keys = set()
         for path in articles.iter_paths(paths, self._own_files()):
             with contextlib.suppress(ArticleError):
-                article = articles.parse(articles.read_text(path, self.settings.max_article_bytes))
-                keys.add(runner.key_of(article, self.settings, self.prompt))
+                text = articles.read_text(path, self.settings.max_article_bytes)
+                article_id = hashlib.sha256(text.encode("utf-8")).hexdigest()
+                keys.add((article_id, self.settings.model, self.prompt.version, SCHEMA_VERSION))
         self.store.forget(keys)
 
     async def _run(self, paths: list[Path], done: set[bytes]) -> None:
