@@ -50,19 +50,26 @@ def _is_debris(line: str, article: Article) -> bool:
     return len(line.split()) < MIN_WORDS or not line.endswith(_TERMINAL)
 
 
-def _repeats(line: str, kept: list[str]) -> bool:
-    folded = squash(line)
-    return any(fuzz.partial_ratio(folded, squash(k)) >= NEAR_DUPLICATE for k in kept)
+def _repeats(folded: str, kept: list[str]) -> bool:
+    """Whether a (squashed) line nearly repeats one kept before it (squashed too)."""
+    return any(
+        fuzz.partial_ratio(folded, k, score_cutoff=NEAR_DUPLICATE) >= NEAR_DUPLICATE for k in kept
+    )
 
 
 def body(article: Article) -> str:
     """The article's prose, one paragraph per line, each kept once, in order."""
     kept: list[str] = []
+    folded_kept: list[str] = []
     for raw in article.text.splitlines():
         line = _undouble(raw.strip())
-        if not line or _is_debris(line, article) or _repeats(line, kept):
+        if not line or _is_debris(line, article):
+            continue
+        folded = squash(line)
+        if _repeats(folded, folded_kept):
             continue
         kept.append(line)
+        folded_kept.append(folded)
     return "\n\n".join(kept)
 
 

@@ -11,6 +11,7 @@ to the next.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -41,24 +42,27 @@ class Prompt:
 
     def render(self, article: Article) -> list[dict[str, str]]:
         """The messages for the whole article."""
-        return self._messages(self._input(article.text))
+        return self._messages(self._input(article))
 
     def render_chunks(self, article: Article, max_chars: int) -> list[list[dict[str, str]]]:
         """The messages for each piece of a long article (one piece for most articles)."""
-        return [
-            self._messages(piece) for piece in clean.chunks(self._input(article.text), max_chars)
-        ]
+        return [self._messages(piece) for piece in clean.chunks(self._input(article), max_chars)]
+
+    @functools.cached_property
+    def _prefix(self) -> tuple[tuple[str, str], ...]:
+        """System message and examples, rendered once: the same for every article."""
+        turns = [("system", self.system)]
+        for example in self.examples:
+            turns.append(("user", self._user(self._input(articles.parse(example.article)))))
+            turns.append(("assistant", example.answer))
+        return tuple(turns)
 
     def _messages(self, text: str) -> list[dict[str, str]]:
-        messages = [{"role": "system", "content": self.system}]
-        for example in self.examples:
-            messages.append({"role": "user", "content": self._user(self._input(example.article))})
-            messages.append({"role": "assistant", "content": example.answer})
-        messages.append({"role": "user", "content": self._user(text)})
-        return messages
+        fixed = [{"role": role, "content": content} for role, content in self._prefix]
+        return [*fixed, {"role": "user", "content": self._user(text)}]
 
-    def _input(self, text: str) -> str:
-        return clean.body(articles.parse(text)) if self.input == "body" else text
+    def _input(self, article: Article) -> str:
+        return clean.body(article) if self.input == "body" else article.text
 
     def _user(self, text: str) -> str:
         return self.user.substitute(article=text)
