@@ -25,7 +25,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any
 
 import httpx
 import instructor
@@ -316,15 +316,11 @@ def _retrying(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _prepare(settings: Settings, messages: Messages, article: str) -> _Call:
-    return _Call(settings, _request(settings, messages, article))
-
-
 def extract(
     client: instructor.Instructor, settings: Settings, messages: Messages, article: str
 ) -> Completion:
     """Ask the model for the meetings of one article (``messages`` already rendered)."""
-    call = _prepare(settings, messages, article)
+    call = _Call(settings, _request(settings, messages, article))
     try:
         draft, completion = Retrying(**_retrying(settings))(call, client)
     except Exception as exc:
@@ -336,7 +332,7 @@ async def aextract(
     client: instructor.AsyncInstructor, settings: Settings, messages: Messages, article: str
 ) -> Completion:
     """:func:`extract` over an async client: the same retries, accounting and errors."""
-    call = _prepare(settings, messages, article)
+    call = _Call(settings, _request(settings, messages, article))
     try:
         retrying = AsyncRetrying(**_retrying(settings))
         result: tuple[ArticleDraft, Any] = await retrying(call.run_async, client)
@@ -380,18 +376,13 @@ def _failed(call: _Call, exc: Exception) -> Completion:
                 usage=call.usage,
             ) from exc
         if call.refusal is not None:
-            _refused(call, exc)
+            message = f"the model refused: {call.refusal}"[:500]
+            raise ExtractionError(message, attempts=call.failed, usage=call.usage) from exc
         return _salvage(call, exc)
     if isinstance(exc, openai.OpenAIError):  # e.g. 400, 401, 404: retrying will not help
         _raise_replay_miss(exc)
         raise ExtractionError(_describe(exc), attempts=call.failed, usage=call.usage) from exc
     raise exc
-
-
-def _refused(call: _Call, exc: Exception) -> NoReturn:
-    raise ExtractionError(
-        f"the model refused: {call.refusal}"[:500], attempts=call.failed, usage=call.usage
-    ) from exc
 
 
 def _salvage(call: _Call, exc: Exception) -> Completion:
