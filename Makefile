@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ARTICLES ?= seeds
 
-.PHONY: run test lint live clean fixtures browser
+.PHONY: run test lint live clean fixtures browser bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,8 @@ live: $(VENV)/.local
 	$(BIN)/pytest -m live
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check pipeline schemas tests
-	$(BIN)/ruff format --check pipeline schemas tests
+	$(BIN)/ruff check pipeline schemas tests bench
+	$(BIN)/ruff format --check pipeline schemas tests bench
 	$(BIN)/mypy
 
 clean:
@@ -56,3 +56,9 @@ fixtures: $(VENV)/.local
 	rm -rf tests/fixtures/llamacpp
 	$(BIN)/meetx extract seeds --output "$$(mktemp -d)" --record tests/fixtures/llamacpp
 	$(BIN)/meetx extract tests/articles/*.txt --output "$$(mktemp -d)" --record tests/fixtures/llamacpp
+
+# The batch benchmark (bench/README.md): meetx against a fake server, a sequential
+# instructor loop and LangExtract; about 12 minutes (QUICK=1: 200 articles).
+bench: $(VENV)/.dev
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/batch.py $(if $(QUICK),--quick,)

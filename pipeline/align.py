@@ -30,6 +30,7 @@ A value left without evidence is flagged by ``checks.values_grounded``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -176,6 +177,7 @@ def _country_words(code: str | None, text: str, within: Span | None = None) -> S
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _names_country(words: str, code: str) -> bool:
     """'Japanese', 'U.S.', 'Thai' name the country ``code`` (an adjective is a prefix of it)."""
     if len(words) < 2:

@@ -274,7 +274,7 @@ class Batch:
             if isinstance(answer, Completion):
                 error.usage = answer.usage
             result = runner.finish(article, self.prompt, self.settings, error, seconds)
-        return _Finished(article, result, cached)
+        return _Finished(article, runner.mark_cached(result) if cached else result, cached)
 
     def _write(self, results: list[ArticleResult]) -> None:
         """In the committer's thread: the answers to the cache, then the articles to the store."""

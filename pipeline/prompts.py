@@ -65,7 +65,8 @@ class Prompt:
         return clean.body(article) if self.input == "body" else article.text
 
     def _user(self, text: str) -> str:
-        return self.user.substitute(article=text)
+        # the article sits between <<< and >>>: it must not close the fence itself
+        return self.user.substitute(article=text.replace(">>>", "> > >"))
 
 
 def available(prompts_dir: Path, task: str = "meeting") -> list[Path]:

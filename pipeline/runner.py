@@ -81,10 +81,7 @@ class Summary:
 
     def cost(self, settings: Settings) -> float:
         """USD paid this run, at the configured prices (failed attempts included)."""
-        return (
-            self.usage.prompt_tokens * settings.price_in_per_mtok
-            + self.usage.completion_tokens * settings.price_out_per_mtok
-        ) / 1e6
+        return cost(self.usage, settings) or 0.0
 
 
 def _provenance(article: Article, settings: Settings, prompt: Prompt) -> Provenance:
@@ -129,6 +126,7 @@ def finish(
         provenance = provenance.model_copy(
             update={
                 "usage": exc.usage,
+                "cost_usd": cost(exc.usage, settings),
                 "attempts": max(len(exc.attempts), 1),
                 "seconds": round(seconds, 2),
             }
@@ -146,6 +144,7 @@ def finish(
     provenance = provenance.model_copy(
         update={
             "usage": completion.usage,
+            "cost_usd": cost(completion.usage, settings),
             "attempts": completion.calls,
             "seconds": round(seconds, 2),
         }
@@ -192,6 +191,28 @@ def finish(
     return result
 
 
+def cost(usage: Usage, settings: Settings) -> float | None:
+    """USD for ``usage`` at the configured prices, or None when no price is configured."""
+    if not (settings.price_in_per_mtok or settings.price_out_per_mtok):
+        return None
+    paid = usage.prompt_tokens * settings.price_in_per_mtok
+    paid += usage.completion_tokens * settings.price_out_per_mtok
+    return round(paid / 1e6, 6)
+
+
+def mark_cached(result: ArticleResult) -> ArticleResult:
+    """The same result, its provenance saying the answer came from the cache."""
+
+    def cached(provenance: Provenance) -> Provenance:
+        return provenance.model_copy(update={"cached": True})
+
+    return ArticleResult(
+        ledger=result.ledger,
+        records=[r.model_copy(update={"provenance": cached(r.provenance)}) for r in result.records],
+        review=[i.model_copy(update={"provenance": cached(i.provenance)}) for i in result.review],
+    )
+
+
 def _ledger(provenance: Provenance, meetings: int, flagged: int, failed: bool) -> LedgerEntry:
     return LedgerEntry(
         key=list(provenance.key()),
@@ -201,4 +222,5 @@ def _ledger(provenance: Provenance, meetings: int, flagged: int, failed: bool) -
         failed=failed,
         finished_at=dt.datetime.now(dt.UTC),
         usage=provenance.usage,
+        cost_usd=provenance.cost_usd,
     )

@@ -55,6 +55,12 @@ class Provenance(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     attempts: int = Field(default=1, description="model calls made for this article")
     seconds: float = 0.0
+    cost_usd: float | None = Field(
+        default=None, description="USD for usage at the configured prices; null: no prices"
+    )
+    cached: bool = Field(
+        default=False, description="the answer came from the cache: paid for by an earlier run"
+    )
 
     def key(self) -> tuple[str, str, str, str]:
         return (self.article_id, self.model, self.prompt_version, self.schema_version)
@@ -91,3 +97,4 @@ class LedgerEntry(BaseModel):
     failed: bool
     finished_at: dt.datetime
     usage: Usage = Field(default_factory=Usage)
+    cost_usd: float | None = None

@@ -282,3 +282,27 @@ def test_a_cache_that_cannot_be_opened_stops_the_run_before_it_starts(article_fi
         batch(
             [article_file], settings.model_copy(update={"response_cache": blocked}), FakeExtractor()
         )
+
+
+def test_cost_per_article_at_the_configured_prices(article_file, settings):
+    priced = settings.model_copy(update={"price_in_per_mtok": 2.0, "price_out_per_mtok": 8.0})
+    answer = Completion(
+        draft(), "{}", Usage(prompt_tokens=1000, completion_tokens=500, total_tokens=1500), 2
+    )
+    result = runner.finish(articles.load(article_file), PROMPT, priced, answer, 1.0)
+    (record,) = result.records
+    assert record.provenance.cost_usd == pytest.approx((1000 * 2.0 + 500 * 8.0) / 1e6)
+    assert result.ledger.cost_usd == record.provenance.cost_usd
+    failed = ExtractionError("cut off", usage=Usage(prompt_tokens=1000, total_tokens=1000))
+    (item,) = runner.finish(articles.load(article_file), PROMPT, priced, failed, 1.0).review
+    assert item.provenance.cost_usd == pytest.approx(0.002)  # failed attempts are paid too
+    unpriced = runner.finish(articles.load(article_file), PROMPT, settings, answer, 1.0)
+    assert unpriced.records[0].provenance.cost_usd is None
+
+
+def test_answers_from_the_cache_are_marked(article_file, settings):
+    answer = Completion(draft(), "{}", Usage(total_tokens=5), 1)
+    result = runner.finish(articles.load(article_file), PROMPT, settings, answer, 0.0)
+    assert not result.records[0].provenance.cached
+    marked = runner.mark_cached(result)
+    assert marked.records[0].provenance.cached and marked.ledger == result.ledger
