@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.matching import one_to_one
 from pipeline.normalise import country as normalise_country
 from schemas.meeting import Meeting
 from schemas.text import content_words, fold, occurs_in
@@ -193,16 +194,8 @@ def same_person(gold: Person, predicted: Person) -> bool:
 
 def match_people(gold: Sequence[Person], predicted: Sequence[Person]) -> list[tuple[int, int]]:
     """Greedy one-to-one matching, named people first."""
-    pairs: list[tuple[int, int]] = []
-    used: set[int] = set()
     order = sorted(range(len(gold)), key=lambda i: gold[i].name is None)
-    for i in order:
-        for j, person in enumerate(predicted):
-            if j not in used and same_person(gold[i], person):
-                pairs.append((i, j))
-                used.add(j)
-                break
-    return pairs
+    return one_to_one(gold, predicted, same_person, order)
 
 
 def outcome_matches(gold: str, predicted: str) -> bool:
@@ -214,15 +207,7 @@ def outcome_matches(gold: str, predicted: str) -> bool:
 
 
 def match_outcomes(gold: Sequence[str], predicted: Sequence[str]) -> int:
-    used: set[int] = set()
-    matched = 0
-    for g in gold:
-        for j, p in enumerate(predicted):
-            if j not in used and outcome_matches(g, p):
-                used.add(j)
-                matched += 1
-                break
-    return matched
+    return len(one_to_one(gold, predicted, outcome_matches))
 
 
 def _pair_value(gold: Event, predicted: Event) -> float:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import evaluate, names
+from pipeline.matching import one_to_one
 from pipeline.review import ReviewLog
 from schemas.event import (
     Disagreement,
@@ -54,15 +55,7 @@ def same_participant(a: Participant, b: Participant) -> bool:
 
 def shared_people(a: Sequence[Participant], b: Sequence[Participant]) -> int:
     """Named participants of ``a`` matched one to one with those of ``b``."""
-    used: set[int] = set()
-    shared = 0
-    for person in a:
-        for j, other in enumerate(b):
-            if j not in used and same_participant(person, other):
-                used.add(j)
-                shared += 1
-                break
-    return shared
+    return len(one_to_one(a, b, same_participant))
 
 
 def _compatible(x: str | None, y: str | None) -> bool:
