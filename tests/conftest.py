@@ -57,6 +57,29 @@ class FakeEndpoint:
         return [json.loads(r.content) for r in self.requests]
 
 
+def person(mention: str, name: str | None, role: str | None, country: str) -> dict[str, Any]:
+    return {"mention": mention, "name": name, "role": role, "country": country}
+
+
+def bangkok_meeting(
+    report: str, participants: list[dict[str, Any]], outcomes: list[str]
+) -> dict[str, Any]:
+    """A draft meeting (as the model writes it) held in Bangkok on Monday."""
+    return {
+        "report": report,
+        "participants": participants,
+        "format": "in_person",
+        "date_text": "on Monday",
+        "time_text": None,
+        "duration_text": None,
+        "place": None,
+        "city": "Bangkok",
+        "country": "Thailand",
+        "status": "held",
+        "outcomes": outcomes,
+    }
+
+
 def ok(content: str, **kw: Any) -> httpx.Response:
     return httpx.Response(200, json=completion(content, **kw))
 

@@ -6,7 +6,7 @@ from tenacity import RetryCallState
 
 from pipeline import llm
 from pipeline.errors import ExtractionError, ReplayMiss, TransportError
-from tests.conftest import FakeEndpoint, completion, ok
+from tests.conftest import FakeEndpoint, bangkok_meeting, completion, ok, person
 
 ARTICLE = "Foreign Minister Ann Lee met Thai Foreign Minister Somchai Wong in Bangkok on Monday."
 MESSAGES = [{"role": "system", "content": "extract"}, {"role": "user", "content": ARTICLE}]
@@ -14,32 +14,12 @@ MESSAGES = [{"role": "system", "content": "extract"}, {"role": "user", "content"
 
 def answer(name: str | None = "Ann Lee") -> str:
     people = [
-        {
-            "mention": "Foreign Minister Ann Lee",
-            "name": name,
-            "role": "Foreign Minister",
-            "country": "Singapore",
-        },
-        {
-            "mention": "Thai Foreign Minister Somchai Wong",
-            "name": "Somchai Wong",
-            "role": "Foreign Minister",
-            "country": "Thailand",
-        },
+        person("Foreign Minister Ann Lee", name, "Foreign Minister", "Singapore"),
+        person(
+            "Thai Foreign Minister Somchai Wong", "Somchai Wong", "Foreign Minister", "Thailand"
+        ),
     ]
-    meeting = {
-        "report": ARTICLE,
-        "participants": people,
-        "format": "in_person",
-        "date_text": "on Monday",
-        "time_text": None,
-        "duration_text": None,
-        "place": None,
-        "city": "Bangkok",
-        "country": "Thailand",
-        "status": "held",
-        "outcomes": [],
-    }
+    meeting = bangkok_meeting(ARTICLE, people, outcomes=[])
     return json.dumps({"meetings": [meeting]})
 
 

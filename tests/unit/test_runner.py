@@ -16,6 +16,7 @@ from pipeline.sinks import OutputStore
 from pipeline.throttle import Traffic
 from schemas.draft import ArticleDraft
 from schemas.record import Attempt, Usage
+from tests.conftest import bangkok_meeting, person
 
 PROMPT = load(PROJECT_ROOT / "prompts")
 TEXT = (
@@ -26,27 +27,11 @@ TEXT = (
 
 def draft(name: str = "Somchai Wong", meetings: int = 1) -> ArticleDraft:
     people = [
-        {
-            "mention": "Foreign Minister Ann Lee",
-            "name": "Ann Lee",
-            "role": "Foreign Minister",
-            "country": "Singapore",
-        },
-        {"mention": "her Thai counterpart", "name": name, "role": None, "country": "Thailand"},
+        person("Foreign Minister Ann Lee", "Ann Lee", "Foreign Minister", "Singapore"),
+        person("her Thai counterpart", name, None, "Thailand"),
     ]
-    meeting = {
-        "report": "Foreign Minister Ann Lee met her Thai counterpart",
-        "participants": people,
-        "format": "in_person",
-        "date_text": "on Monday",
-        "time_text": None,
-        "duration_text": None,
-        "place": None,
-        "city": "Bangkok",
-        "country": "Thailand",
-        "status": "held",
-        "outcomes": ["They agreed to open a consulate."],
-    }
+    report = "Foreign Minister Ann Lee met her Thai counterpart"
+    meeting = bangkok_meeting(report, people, outcomes=["They agreed to open a consulate."])
     return ArticleDraft.model_validate({"meetings": [meeting] * meetings})
 
 
