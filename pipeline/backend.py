@@ -36,6 +36,32 @@ class Endpoint:
     traffic: Traffic
 
 
+def _network(settings: Settings) -> httpx.AsyncBaseTransport:
+    pool = httpx.Limits(max_connections=settings.slots, max_keepalive_connections=settings.slots)
+    return AiohttpTransport(limits=pool)
+
+
+class _Watched(httpx.AsyncBaseTransport):
+    """The embedded server's transport: a failed request first asks whether the server died.
+
+    If it did, the run stops with the reason (:class:`~pipeline.errors.ModelSetupError`, which
+    ``pipeline.llm`` surfaces as itself) instead of failing every article that follows.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, server: local_model.Server) -> None:
+        self.inner, self.server = inner, server
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self.inner.handle_async_request(request)
+        except httpx.TransportError:
+            self.server.check()
+            raise
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 @contextlib.asynccontextmanager
 async def open_endpoint(
     settings: Settings, transport: httpx.AsyncBaseTransport | None = None
@@ -48,14 +74,13 @@ async def open_endpoint(
         elif settings.base_url is not None:
             base_url = settings.base_url
         else:
-            base_url = stack.enter_context(local_model.serve(settings))
+            server = stack.enter_context(local_model.serve(settings))
+            base_url = server.url
+            transport = _Watched(transport or _network(settings), server)
         if settings.record_dir is not None:
-            transport = RecordingTransport(settings.record_dir)
-        pool = httpx.Limits(
-            max_connections=settings.slots, max_keepalive_connections=settings.slots
-        )
+            transport = RecordingTransport(settings.record_dir, async_inner=transport)
         throttle = Throttle(
-            transport or AiohttpTransport(limits=pool),
+            transport or _network(settings),
             requests_per_minute=settings.requests_per_minute,
             tokens_per_minute=settings.tokens_per_minute,
             max_tokens=settings.max_tokens,

@@ -44,7 +44,7 @@ from tenacity import (
 )
 
 from pipeline.config import Settings
-from pipeline.errors import ExtractionError, ReplayMiss, TransportError
+from pipeline.errors import ExtractionError, MeetxError, TransportError
 from schemas.draft import ArticleDraft
 from schemas.record import Attempt, Usage
 
@@ -135,18 +135,27 @@ def _chain(exc: BaseException | None) -> Iterator[BaseException]:
         exc = exc.__cause__
 
 
-def _raise_replay_miss(exc: BaseException) -> None:
-    """A replay miss surfaces as itself, not as the connection error openai wraps it in."""
+def _own_error(exc: BaseException) -> MeetxError | None:
+    """The error a transport of meetx raised on purpose (a replay miss, a dead embedded
+    server), under the connection error openai wraps it in."""
     for cause in _chain(exc):
-        if isinstance(cause, ReplayMiss):
-            raise cause
+        if isinstance(cause, MeetxError) and not isinstance(cause, ExtractionError):
+            return cause
+    return None
+
+
+def _raise_own_error(exc: BaseException) -> None:
+    """Such an error surfaces as itself: it ends the run, not just this article."""
+    own = _own_error(exc)
+    if own is not None:
+        raise own
 
 
 def is_transport_error(exc: BaseException) -> bool:
     """True for errors worth retrying: the request, not the answer, went wrong."""
     retryable = (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError)
     chain = list(_chain(exc))
-    if any(isinstance(cause, ReplayMiss) for cause in chain):
+    if _own_error(exc) is not None:
         return False
     return any(isinstance(cause, retryable) for cause in chain)
 
@@ -368,7 +377,7 @@ def _failed(call: _Call, exc: Exception) -> Completion:
             usage=call.usage,
         ) from exc
     if isinstance(exc, InstructorRetryException):
-        _raise_replay_miss(exc)
+        _raise_own_error(exc)
         if is_transport_error(exc):
             raise TransportError(
                 f"endpoint unreachable after {call.calls} attempts: {_describe(exc)}",
@@ -380,7 +389,7 @@ def _failed(call: _Call, exc: Exception) -> Completion:
             raise ExtractionError(message, attempts=call.failed, usage=call.usage) from exc
         return _salvage(call, exc)
     if isinstance(exc, openai.OpenAIError):  # e.g. 400, 401, 404: retrying will not help
-        _raise_replay_miss(exc)
+        _raise_own_error(exc)
         raise ExtractionError(_describe(exc), attempts=call.failed, usage=call.usage) from exc
     raise exc
 

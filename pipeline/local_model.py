@@ -192,9 +192,50 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running llama.cpp server: its base URL, and a way to tell that it died."""
+
+    url: str
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+
+    def check(self) -> None:
+        """Raise :class:`ModelSetupError` if the server has exited, with the reason and log.
+
+        A server that dies mid-run (SIGILL from a build for another CPU, out of memory) looks
+        to the client like a refused connection, which would be retried and then reported as
+        a failed article, article after article.
+        """
+        code = self.proc.poll()
+        if code is None:
+            return
+        reason = f"exit code {code}"
+        if code < 0:
+            with contextlib.suppress(ValueError):
+                reason = f"signal {signal.Signals(-code).name}"
+        hint = ""
+        if code == -signal.SIGILL:
+            hint = (
+                " (an instruction this CPU does not run: llama-cpp-python was built for another"
+                " CPU; rebuild it with `make .venv/.local`, see the Makefile)"
+            )
+        raise ModelSetupError(
+            f"the embedded llama.cpp server died ({reason}){hint}; its log: {self.log_path}"
+            f"\n{_tail(self.log_path)}"
+        )
+
+
+def _tail(path: Path, lines: int = 5) -> str:
+    with contextlib.suppress(OSError):
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    return ""
+
+
 @contextlib.contextmanager
-def serve(settings: Settings, log_path: Path | None = None) -> Iterator[str]:
-    """Start the embedded model's server; yield its base URL (``http://127.0.0.1:N/v1``)."""
+def serve(settings: Settings, log_path: Path | None = None) -> Iterator[Server]:
+    """Start the embedded model's server and yield it (``server.url`` is
+    ``http://127.0.0.1:N/v1``); stop it when the block ends."""
     try:
         import llama_cpp  # noqa: F401
     except ImportError as exc:
@@ -217,7 +258,7 @@ def serve(settings: Settings, log_path: Path | None = None) -> Iterator[str]:
         )
         try:
             _wait_until_ready(proc, url, settings.server_start_timeout_s)
-            yield url
+            yield Server(url, proc, log_path)
         finally:
             _stop(proc)
             log.info("llama.cpp server stopped")

