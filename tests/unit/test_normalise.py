@@ -86,6 +86,13 @@ def test_parse_time(text, expected):
         ("the United Nations", ("United Nations", None, True)),
         ("Korean", ("Korean", None, False)),  # ambiguous: neither, checks flag it
         ("Kosovo", ("Kosovo", "XK", False)),  # a user-assigned code, not in ISO 3166-1
+        ("Kosovar", ("Kosovo", "XK", False)),
+        ("Chinese", ("China", "CN", False)),  # demonyms countryguess does not know
+        ("Thai", ("Thailand", "TH", False)),
+        ("British", ("United Kingdom", "GB", False)),
+        ("Emirati", ("United Arab Emirates", "AE", False)),
+        ("EU", ("EU", None, True)),  # an organisation, not a country
+        ("Scottish", ("Scottish", None, False)),  # no sub-national codes
         (None, (None, None, False)),
     ],
 )
