@@ -32,7 +32,7 @@ import logging
 import re
 from collections.abc import Sequence
 
-from pipeline import clean, places
+from pipeline import clean, counterparts, places
 from pipeline.normalise import country, parse_duration, resolve_date
 from schemas.article import Article
 from schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Outcome, Participant, Venue
@@ -357,10 +357,24 @@ def is_reported(meeting: Meeting) -> bool:
 
 
 def meetings(found: Sequence[Meeting], article: Article) -> list[Meeting]:
-    """Drop denials and history, merge, fill from cues, add the stated agreements."""
-    reported = [m for m in found if is_reported(m)]
+    """Drop denials and history, merge, fill from cues, add the counterparts given by
+    nationality only (``pipeline.counterparts``) and the stated agreements."""
+    # the status first: a report the model calls scheduled that says "met" is held, and must
+    # merge with the other reports of that held meeting
+    reported = [
+        m.model_copy(update={"status": _status(m, m.quote or "")}) for m in found if is_reported(m)
+    ]
     if len(reported) < len(found):
         log.info(
             "%s: dropped %d denied or past meeting(s)", article.path, len(found) - len(reported)
         )
-    return _with_agreements([fill_from_cues(m, article) for m in merge(reported)], article)
+    filled = [_with_counterparts(fill_from_cues(m, article), article) for m in merge(reported)]
+    return _with_agreements(filled, article)
+
+
+def _with_counterparts(meeting: Meeting, article: Article) -> Meeting:
+    """Counterparts given by nationality only, from the sentences of this meeting's tense
+    ("Lund will meet his Swedish counterpart" is not about the meeting Lund held)."""
+    held = meeting.status is MeetingStatus.held
+    sentences = [s for s in _sentences_about(meeting, article) if bool(_FUTURE.search(s)) != held]
+    return counterparts.add_unnamed(meeting, sentences)

@@ -161,3 +161,20 @@ def test_denials_possibilities_and_history_are_not_meetings():
         "Lee met Wong in Hanoi on Monday.",
         "Lee will meet Wong next week.",
     ]
+
+
+def test_a_report_called_scheduled_that_says_met_merges_with_the_held_meeting():
+    """The status is corrected before merging, so the two reports become one meeting."""
+    text = "Ann Lee met Somchai Wong in Bangkok. Lee and Wong agreed to open a consulate."
+    article = Article(id="a", path="a", published=dt.date(2020, 3, 6), text=text)
+    held = meeting(LEE, WONG, quote="Ann Lee met Somchai Wong in Bangkok.")
+    called_scheduled = meeting(
+        LEE,
+        WONG,
+        status=MeetingStatus.scheduled,
+        quote="Lee and Wong agreed to open a consulate.",
+        outcomes=[outcome("agreed to open a consulate")],
+    )
+    (merged,) = consolidate.meetings([held, called_scheduled], article)
+    assert merged.status is MeetingStatus.held
+    assert [o.text for o in merged.outcomes] == ["agreed to open a consulate"]
