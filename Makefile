@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ARTICLES ?= seeds
 
-.PHONY: run test lint live clean fixtures browser bench
+.PHONY: run test lint live clean fixtures browser bench llama-flags
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,12 +19,19 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 # llama-cpp-python builds from source (about 6 minutes on 2 cores, once). Its default build
 # (-march=native) uses every instruction the CPU reports; this project's x86_64 VMs report AMX,
 # whose tile instructions then fault (the server dies with SIGILL at the first request). So on
-# x86_64 it is built for AVX2 (any x86_64 CPU since 2013), and into a wheel folder of its own,
-# named by those flags: pip's wheel cache would hand back a wheel built with other flags.
+# x86_64 it is built for AVX2 (any x86_64 CPU since 2013) plus the AVX-512 sets the CPU has
+# (prompts read 1.5x faster: 68 against 45 tokens/s here), never AMX; and into a wheel folder
+# of its own, named by those flags: pip's wheel cache would hand back one built with others.
+# Keep the version equal to the one of the `local` extra in pyproject.toml.
 LLAMA_CPP := llama-cpp-python==0.3.36
 ifeq ($(shell uname -m),x86_64)
+CPU_FLAGS := $(shell grep -m1 '^flags' /proc/cpuinfo)
+has = $(if $(filter $(1),$(CPU_FLAGS)),ON,OFF)
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_SSE42=ON -DGGML_AVX=ON -DGGML_AVX2=ON \
-	-DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+	-DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON \
+	-DGGML_AVX512=$(if $(filter avx512f,$(CPU_FLAGS)),$(call has,avx512bw),OFF) \
+	-DGGML_AVX512_VBMI=$(call has,avx512vbmi) -DGGML_AVX512_VNNI=$(call has,avx512_vnni) \
+	-DGGML_AVX512_BF16=$(call has,avx512_bf16)
 endif
 WHEELS := $(HOME)/.cache/meetx/wheels/$(shell echo '$(LLAMA_CPP) $(LLAMA_CMAKE_ARGS)' | sha256sum | cut -c1-12)
 
@@ -36,6 +43,7 @@ $(WHEELS)/.built: | $(BIN)/python
 
 $(VENV)/.local: pyproject.toml $(WHEELS)/.built | $(BIN)/python
 	@echo "installing meetx with the embedded model's server"
+	$(BIN)/pip install --quiet --force-reinstall --no-deps $(WHEELS)/llama_cpp_python-*.whl
 	$(BIN)/pip install --quiet --find-links $(WHEELS) -e '.[local,dev]'
 	touch $@
 
@@ -79,3 +87,7 @@ fixtures: $(VENV)/.local
 bench: $(VENV)/.dev
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/batch.py $(if $(QUICK),--quick,)
+
+# What llama.cpp is built with here, and where its wheel goes.
+llama-flags:
+	@echo '$(LLAMA_CMAKE_ARGS)' '$(WHEELS)'

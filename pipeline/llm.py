@@ -315,9 +315,20 @@ def _request(settings: Settings, messages: Messages, article: str) -> dict[str, 
     return kwargs
 
 
+def _worth_retrying(settings: Settings) -> Callable[[BaseException], bool]:
+    """Transport errors, except a timeout of the embedded model: its one slot is still busy
+    with the abandoned request, so a new one would only queue behind it."""
+
+    def retry(exc: BaseException) -> bool:
+        timed_out = any(isinstance(c, openai.APITimeoutError) for c in _chain(exc))
+        return is_transport_error(exc) and not (timed_out and settings.embedded)
+
+    return retry
+
+
 def _retrying(settings: Settings) -> dict[str, Any]:
     return {
-        "retry": retry_if_exception(is_transport_error),
+        "retry": retry_if_exception(_worth_retrying(settings)),
         "wait": wait_retry_after(backoff(settings.retry_wait_s)),
         "stop": stop_after_attempt(settings.max_transport_retries + 1),
         "reraise": True,

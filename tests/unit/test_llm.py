@@ -221,3 +221,18 @@ def test_backoff_grows_and_stays_within_its_jitter():
         state.attempt_number = attempt
         waits.append(wait(state))
     assert 1 <= waits[0] <= 2 and 2 <= waits[1] <= 3 and 4 <= waits[2] <= 5
+
+
+def _time_out(request: httpx.Request) -> httpx.Response:
+    raise httpx.ReadTimeout("timed out", request=request)
+
+
+def test_a_timeout_is_retried_for_a_remote_endpoint_but_not_for_the_embedded_model(settings):
+    remote = FakeEndpoint([_time_out] * 3)
+    with pytest.raises(TransportError, match="after 3 attempts"):
+        run(remote, settings.model_copy(update={"retry_wait_s": 0}))
+    assert len(remote.requests) == 3
+    embedded = FakeEndpoint([_time_out] * 3)  # its one slot is still busy with the request
+    with pytest.raises(TransportError, match="APITimeoutError"):
+        run(embedded, settings.model_copy(update={"base_url": None, "retry_wait_s": 0}))
+    assert len(embedded.requests) == 1
