@@ -161,9 +161,42 @@ def _union_people(lead: list[Participant], more: Sequence[Participant]) -> list[
     return people
 
 
+# Who agreed and how they said it: "the three sides agreed to X" and "the officials also
+# reaffirmed X" state one outcome, X.
+_FRAME_TEXT = (
+    "agreed agree agrees reaffirmed reconfirmed pledged decided vowed made clear said says "
+    "statement added two three four five sides side officials ministers leaders envoys "
+    "countries nations delegations spokesperson spokesman spokeswoman"
+)
+_FRAME_WORDS = frozenset(_FRAME_TEXT.split())
+
+
+def _gist(outcome: Outcome) -> set[str]:
+    return content_words(outcome.text) - _FRAME_WORDS
+
+
 def _same_outcome(a: Outcome, b: Outcome) -> bool:
-    x, y = content_words(a.text), content_words(b.text)
+    """One outcome told twice: most of the shorter one's gist is in the other."""
+    x, y = _gist(a), _gist(b)
     return bool(x and y) and len(x & y) >= DUPLICATE_OUTCOME * min(len(x), len(y))
+
+
+def _outcomes(found: Sequence[Outcome]) -> list[Outcome]:
+    """Each outcome once, in its fullest telling."""
+    outcomes: list[Outcome] = []
+    for outcome in found:
+        outcomes = _add_outcome(outcomes, outcome)
+    return outcomes
+
+
+def _add_outcome(outcomes: list[Outcome], new: Outcome) -> list[Outcome]:
+    """``outcomes`` with ``new``: in place of the one it repeats if it says more, else after."""
+    for i, known in enumerate(outcomes):
+        if _same_outcome(new, known):
+            if len(_gist(new)) > len(_gist(known)):
+                return [*outcomes[:i], new, *outcomes[i + 1 :]]
+            return outcomes
+    return [*outcomes, new]
 
 
 def _absorb(lead: Meeting, other: Meeting) -> Meeting:
@@ -184,9 +217,7 @@ def _absorb(lead: Meeting, other: Meeting) -> Meeting:
     if lead.venue.city is None and lead.venue.place is None:
         update["venue"] = other.venue
     update["participants"] = _union_people(lead.participants, other.participants)
-    outcomes = list(lead.outcomes)
-    outcomes += [o for o in other.outcomes if not any(_same_outcome(o, k) for k in outcomes)]
-    update["outcomes"] = outcomes
+    update["outcomes"] = _outcomes([*lead.outcomes, *other.outcomes])
     return lead.model_copy(update=update)
 
 
@@ -288,7 +319,7 @@ def fill_from_cues(meeting: Meeting, article: Article) -> Meeting:
         "status": status,
         "format": fmt,
         "venue": venue,
-        "outcomes": [o for o in meeting.outcomes if is_outcome(o.text)],
+        "outcomes": _outcomes([o for o in meeting.outcomes if is_outcome(o.text)]),
     }
     if meeting.date is None and meeting.date_text is None:
         found = _date(status, sentences, article)
@@ -338,10 +369,7 @@ def _with_agreements(meetings: list[Meeting], article: Article) -> list[Meeting]
     if len(main) != 1:
         return meetings
     meeting = meetings[main[0]]
-    outcomes = list(meeting.outcomes)
-    for candidate in agreement_sentences(clean.body(article)):
-        if not any(_same_outcome(candidate, known) for known in outcomes):
-            outcomes.append(candidate)
+    outcomes = _outcomes([*meeting.outcomes, *agreement_sentences(clean.body(article))])
     meetings[main[0]] = meeting.model_copy(update={"outcomes": outcomes})
     return meetings
 

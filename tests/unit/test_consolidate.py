@@ -178,3 +178,11 @@ def test_a_report_called_scheduled_that_says_met_merges_with_the_held_meeting():
     (merged,) = consolidate.meetings([held, called_scheduled], article)
     assert merged.status is MeetingStatus.held
     assert [o.text for o in merged.outcomes] == ["agreed to open a consulate"]
+
+
+def test_an_outcome_told_twice_is_kept_once_in_its_fullest_telling():
+    short = outcome("The three sides agreed to strengthen coordination")
+    full = outcome("the officials agreed to strengthen coordination to make progress on peace")
+    other = outcome("They also reaffirmed the importance of trilateral cooperation")
+    found = consolidate.fill_from_cues(meeting(LEE, WONG, outcomes=[short, other, full]), ARTICLE)
+    assert [o.text for o in found.outcomes] == [full.text, other.text]
