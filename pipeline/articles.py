@@ -41,6 +41,7 @@ _DATELINE = re.compile(
 )
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _BYLINE = re.compile(r"^by\s+\S", re.IGNORECASE)
+_MENU = re.compile(r"\s[|»›•]\s")
 _CREDIT = re.compile(r"\(([A-Z][A-Za-z .&-]{1,30})\)\s*$")
 
 
@@ -178,6 +179,8 @@ def find_dateline(text: str) -> tuple[dt.date | None, str | None]:
 def find_headline(header: list[str], published_line: str | None) -> str | None:
     for line in header:
         if line == published_line or _BYLINE.match(line) or _DATE.search(line):
+            continue
+        if _MENU.search(line):  # "Home | World | Business": navigation
             continue
         if 5 <= len(line.split()) <= 25 and not line.endswith("."):  # headlines end bare
             return line

@@ -92,3 +92,12 @@ def test_a_short_first_sentence_is_not_a_headline(tmp_path: Path):
 )
 def test_datelines(text, published):
     assert articles.parse(text).published == published
+
+
+def test_a_menu_line_is_not_the_headline(tmp_path: Path):
+    path = tmp_path / "a.txt"
+    path.write_text(
+        "Home | World | Americas | Business\n\nAndean ministers agree to ease border trade\n\n"
+        "Published : Mar. 2, 2019 - 10:15\n\nMinisters met in Lima on Friday.\n"
+    )
+    assert articles.load(path).headline == "Andean ministers agree to ease border trade"
