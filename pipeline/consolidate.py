@@ -405,4 +405,4 @@ def _with_counterparts(meeting: Meeting, article: Article) -> Meeting:
     ("Lund will meet his Swedish counterpart" is not about the meeting Lund held)."""
     held = meeting.status is MeetingStatus.held
     sentences = [s for s in _sentences_about(meeting, article) if bool(_FUTURE.search(s)) != held]
-    return counterparts.add_unnamed(meeting, sentences)
+    return counterparts.add_counterparts(meeting, sentences)

@@ -13,52 +13,107 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pipeline.normalise import country
 from schemas.meeting import Meeting, MeetingStatus, Participant
+from schemas.text import fold
 
 # "his US and Japanese counterparts", "her Chinese counterpart", "their South Korean and
-# Japanese counterparts": up to four capitalised words joined by commas and "and"
+# Japanese counterparts": up to four capitalised words joined by commas and "and", then maybe
+# their names in the same order: "..., H.R. McMaster and Shotaro Yachi"
 _NATIONALITY = r"[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?"
+_NAME = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
+_AND = r"\s*(?:,|,?\s+and)\s+"
 _COUNTERPARTS = re.compile(
-    rf"\b(?:his|her|their)\s+(?P<who>{_NATIONALITY}(?:\s*(?:,|,?\s+and)\s+{_NATIONALITY}){{0,3}})"
-    r"\s+counterparts?\b"
+    rf"(?P<head>\b(?:his|her|their)\s+(?P<who>{_NATIONALITY}(?:{_AND}{_NATIONALITY}){{0,3}})"
+    rf"\s+counterparts?\b)(?:,?\s+(?P<names>{_NAME}(?:{_AND}{_NAME}){{0,3}}))?"
 )
-_SEPARATOR = re.compile(r"\s*(?:,|,?\s+and)\s+")
+_SEPARATOR = re.compile(_AND)
+_FULL_STOP = re.compile(r"(?<=\w\w)\.$")  # the sentence's, not an initial's ("H.R.")
+# a capitalised word after "counterpart" that starts no name: "his Chinese counterpart
+# Wednesday", "her US counterpart, Secretary of State ..."
+_NOT_A_NAME = re.compile(
+    r"^(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|"
+    r"nov|dec)[a-z]*\.?\s|^(?:secretary|minister|president|prime|foreign|vice|deputy|general|"
+    r"chancellor|premier|ambassador|envoy|king|queen|prince|mr|mrs|ms|dr)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Counterpart:
+    """One counterpart a sentence speaks of: nationality, name if given, and those words."""
+
+    nationality: str
+    name: str | None
+    words: str
 
 
 def _surnames(meeting: Meeting) -> list[str]:
     return [p.name.split()[-1] for p in meeting.participants if p.name]
 
 
-def mentions(sentence: str) -> list[tuple[str, str]]:
-    """(nationality, the words that give it) of each counterpart a sentence gives by
-    nationality only: ``("South Korean", "his Japanese and South Korean counterparts")``."""
+def _names(match: re.Match[str], count: int) -> list[str | None]:
+    """The names after the nationalities, if there is one for each, else none."""
+    names = _SEPARATOR.split(_FULL_STOP.sub("", match.group("names") or ""))
+    if len(names) != count or any(not n or _NOT_A_NAME.search(n + " ") for n in names):
+        return [None] * count
+    return list(names)
+
+
+def mentions(sentence: str) -> list[Counterpart]:
+    """Each counterpart a sentence gives by nationality, with their name when it follows:
+    "his Japanese and South Korean counterparts" gives two, unnamed."""
     found = []
     for match in _COUNTERPARTS.finditer(sentence):
-        for words in _SEPARATOR.split(match.group("who")):
-            if country(words)[1] is not None:
-                found.append((words, match.group(0)))
+        nationalities = _SEPARATOR.split(match.group("who"))
+        names = _names(match, len(nationalities))
+        for nationality, name in zip(nationalities, names, strict=True):
+            if country(nationality)[1] is not None:
+                words = _FULL_STOP.sub("", match.group(0)) if name else match.group("head")
+                found.append(Counterpart(nationality, name, words))
     return found
 
 
-def add_unnamed(meeting: Meeting, sentences: Sequence[str]) -> Meeting:
-    """``meeting`` with the counterparts that ``sentences`` (those about it) give by
-    nationality only, in sentences that name one of its people ("his" is theirs)."""
+def _known(people: list[Participant], counterpart: Counterpart, code: str) -> int | None:
+    """Index of the participant this counterpart already is: same name, or same country
+    without a name (a named counterpart then names them), or None."""
+    for i, person in enumerate(people):
+        if counterpart.name and person.name and fold(person.name) == fold(counterpart.name):
+            return i
+        if person.country_code == code and (person.name is None or counterpart.name is None):
+            return i
+    return None
+
+
+def add_counterparts(meeting: Meeting, sentences: Sequence[str]) -> Meeting:
+    """``meeting`` with the counterparts that ``sentences`` (those about it) speak of, in
+    sentences that name one of its people ("his" is theirs): a missing one joins, named or
+    not; an unnamed one gets the name the sentence gives; nobody is listed twice."""
     surnames = _surnames(meeting)
     if meeting.status is MeetingStatus.cancelled or not surnames:
         return meeting
-    present = {p.country_code for p in meeting.participants if p.country_code}
     people = list(meeting.participants)
     for sentence in sentences:
         if not any(surname in sentence for surname in surnames):
             continue
-        for nationality, words in mentions(sentence):
-            name, code, _ = country(nationality)
-            if code is None or code in present:
+        for counterpart in mentions(sentence):
+            name, code, _ = country(counterpart.nationality)
+            if code is None:
                 continue
-            people.append(Participant(name=None, country=name, country_code=code, quote=words))
-            present.add(code)
-    if len(people) == len(meeting.participants):
+            i = _known(people, counterpart, code)
+            if i is None:
+                people.append(
+                    Participant(
+                        name=counterpart.name,
+                        country=name,
+                        country_code=code,
+                        quote=counterpart.words,
+                    )
+                )
+            elif people[i].name is None and counterpart.name:
+                people[i] = people[i].model_copy(update={"name": counterpart.name})
+    if people == meeting.participants:
         return meeting
     return meeting.model_copy(update={"participants": people})

@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+import pytest
+
 from pipeline import articles, clean, consolidate, counterparts
 from schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Participant
 
@@ -31,17 +33,40 @@ HOLM = Participant(name="Mette Holm", country="Denmark", country_code="DK")
 
 
 def test_mentions_split_a_list_of_nationalities():
-    sentence = (
-        "Blinken told reporters after meeting with his Japanese and South Korean counterparts."
-    )
-    assert [n for n, _ in counterparts.mentions(sentence)] == ["Japanese", "South Korean"]
-    assert counterparts.mentions("He met her Chinese counterpart.")[0][0] == "Chinese"
+    sentence = "Blinken spoke after meeting his Japanese and South Korean counterparts."
+    found = counterparts.mentions(sentence)
+    assert [(c.nationality, c.name) for c in found] == [("Japanese", None), ("South Korean", None)]
+    assert found[0].words == "his Japanese and South Korean counterparts"
+    assert counterparts.mentions("He met her Chinese counterpart.")[0].nationality == "Chinese"
     assert counterparts.mentions("He met his counterpart.") == []  # no nationality
-    assert counterparts.mentions("He met his Danish, Finnish and Icelandic counterparts.") == [
-        ("Danish", "his Danish, Finnish and Icelandic counterparts"),
-        ("Finnish", "his Danish, Finnish and Icelandic counterparts"),
-        ("Icelandic", "his Danish, Finnish and Icelandic counterparts"),
+    three = counterparts.mentions("He met his Danish, Finnish and Icelandic counterparts.")
+    assert [c.nationality for c in three] == ["Danish", "Finnish", "Icelandic"]
+
+
+def test_names_that_follow_go_with_the_nationalities_in_order():
+    sentence = (
+        "Kim held talks with his US and Japanese counterparts, Joseph Yun and Kenji Kanasugi."
+    )
+    found = counterparts.mentions(sentence)
+    assert [(c.nationality, c.name) for c in found] == [
+        ("US", "Joseph Yun"),
+        ("Japanese", "Kenji Kanasugi"),
     ]
+    assert found[1].words == "his US and Japanese counterparts, Joseph Yun and Kenji Kanasugi"
+    one = counterparts.mentions("Lee met his Thai counterpart Somchai Wong in Bangkok.")
+    assert [(c.nationality, c.name) for c in one] == [("Thai", "Somchai Wong")]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Wang met his Chinese counterpart Wednesday.",  # a day, not a name
+        "He met her US counterpart, Secretary of State Ann Lee.",  # a title first
+        "He met his Chinese counterpart Wang Yi and Russian Foreign Minister Ivan Orlov.",
+    ],
+)
+def test_words_that_are_no_name_for_each_nationality_name_nobody(sentence):
+    assert [c.name for c in counterparts.mentions(sentence)] == [None]
 
 
 def sentences() -> list[str]:
@@ -49,7 +74,7 @@ def sentences() -> list[str]:
 
 
 def test_an_unnamed_counterpart_joins_and_a_named_one_is_not_repeated():
-    found = counterparts.add_unnamed(meeting(MeetingStatus.held, LUND, HOLM), sentences())
+    found = counterparts.add_counterparts(meeting(MeetingStatus.held, LUND, HOLM), sentences())
     added = found.participants[2:]
     assert [(p.name, p.country_code) for p in added] == [(None, "IS"), (None, "SE")]
     assert added[0].quote == "his Danish and Icelandic counterparts"  # Denmark is Holm
@@ -64,8 +89,21 @@ def test_only_sentences_of_the_meetings_tense_count():
     assert [p.country_code for p in planned.participants] == ["NO", "SE"]
 
 
+def test_a_named_counterpart_names_an_unnamed_participant_or_joins():
+    quote = "Lund met his Danish and Icelandic counterparts, Mette Holm and Jon Olafsson."
+    unnamed_dane = Participant(name=None, country="Denmark", country_code="DK")
+    found = counterparts.add_counterparts(meeting(MeetingStatus.held, LUND, unnamed_dane), [quote])
+    assert [(p.name, p.country_code) for p in found.participants] == [
+        ("Erik Lund", "NO"),
+        ("Mette Holm", "DK"),
+        ("Jon Olafsson", "IS"),
+    ]
+    again = counterparts.add_counterparts(found, [quote])
+    assert again == found  # nobody twice
+
+
 def test_a_cancelled_meeting_or_one_with_nobody_named_gains_nobody():
     cancelled = meeting(MeetingStatus.cancelled, LUND)
-    assert counterparts.add_unnamed(cancelled, sentences()) == cancelled
+    assert counterparts.add_counterparts(cancelled, sentences()) == cancelled
     nobody = meeting(MeetingStatus.held, Participant(name=None, country_code="NO"))
-    assert counterparts.add_unnamed(nobody, sentences()) == nobody
+    assert counterparts.add_counterparts(nobody, sentences()) == nobody
