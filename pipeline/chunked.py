@@ -5,14 +5,20 @@ between sentences with two sentences of overlap (:meth:`Prompt.render_chunks`); 
 extracted on its own and the answers are joined: meetings listed in order, tokens and attempts
 added up, raw outputs kept one per line. The meetings reported in two pieces are merged later
 by ``consolidate.merge``, and every quote is located in the whole text, so offsets stay right.
+
+When the answer reports a meeting that names nobody, the article is asked about once more
+without the sentence that answer came from (:func:`second_look`): a second pass for recall.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
+from pipeline import normalise
+from pipeline.errors import ExtractionError
 from pipeline.prompts import Prompt
 from schemas.article import Article
 from schemas.draft import ArticleDraft
@@ -21,6 +27,7 @@ from schemas.record import Usage
 if TYPE_CHECKING:  # the answers' type only: this module never talks to the model itself
     from pipeline.llm import Completion
 
+log = logging.getLogger(__name__)
 Messages = list[dict[str, str]]
 
 
@@ -42,15 +49,53 @@ def join(answers: Sequence[Completion]) -> Completion:
     )
 
 
+def nameless_reports(draft: ArticleDraft) -> list[str]:
+    """The sentences the model reported meetings from that name nobody who met."""
+    return [
+        m.report
+        for m in draft.meetings
+        if not any(normalise.person_name(p.name) for p in m.participants)
+    ]
+
+
+def second_look(
+    prompt: Prompt, article: Article, first: Completion, chunk_chars: int
+) -> list[Messages]:
+    """The messages of a second pass, if the first answer reported a meeting naming nobody.
+
+    A small model takes a lead that sums up ("officials of A, B and C agreed ...") for the
+    sentence that reports the meeting and lists the countries, although a later sentence
+    names the people (seed 001). Asked again about the text without that lead, it reports
+    from the next sentence about the meeting; ``consolidate.merge`` then joins the two.
+    """
+    return prompt.render_without(article, chunk_chars, nameless_reports(first.draft))
+
+
+def _with_failed(first: Completion, error: ExtractionError) -> Completion:
+    """The first answer, carrying what a failed second pass cost."""
+    log.info("second pass failed, first answer kept: %s", error)
+    return dataclasses.replace(
+        first,
+        usage=first.usage + error.usage,
+        failed_attempts=[*first.failed_attempts, *error.attempts],
+    )
+
+
 def extract(
     extract_one: Callable[[Messages, str], Completion],
     prompt: Prompt,
     article: Article,
     chunk_chars: int,
 ) -> Completion:
-    """Extract every piece of ``article`` with ``extract_one`` and join the answers."""
+    """Extract every piece of ``article`` with ``extract_one`` and join the answers; then
+    the second pass of :func:`second_look`, if one is needed."""
     pieces = prompt.render_chunks(article, chunk_chars)
-    return join([extract_one(messages, article.text) for messages in pieces])
+    first = join([extract_one(messages, article.text) for messages in pieces])
+    again = second_look(prompt, article, first, chunk_chars)
+    try:
+        return join([first, *[extract_one(messages, article.text) for messages in again]])
+    except ExtractionError as error:
+        return _with_failed(first, error)
 
 
 async def aextract(
@@ -58,9 +103,15 @@ async def aextract(
     prompt: Prompt,
     article: Article,
     chunk_chars: int,
+    pieces: list[Messages] | None = None,
 ) -> Completion:
-    """The same with an async extractor (pieces in order: they share the cached prefix)."""
-    answers = [
-        await extract_one(m, article.text) for m in prompt.render_chunks(article, chunk_chars)
-    ]
-    return join(answers)
+    """The same with an async extractor (pieces in order: they share the cached prefix);
+    ``pieces``: the article's messages if already rendered (the batch engine renders them
+    in its stage workers)."""
+    pieces = pieces if pieces is not None else prompt.render_chunks(article, chunk_chars)
+    first = join([await extract_one(messages, article.text) for messages in pieces])
+    again = second_look(prompt, article, first, chunk_chars)
+    try:
+        return join([first, *[await extract_one(messages, article.text) for messages in again]])
+    except ExtractionError as error:
+        return _with_failed(first, error)

@@ -252,7 +252,9 @@ class Batch:
         cached = answer is not None
         if answer is None:
             try:
-                answer = chunked.join([await endpoint.extract(m, article.text) for m in pieces])
+                answer = await chunked.aextract(
+                    endpoint.extract, self.prompt, article, self.settings.chunk_chars, pieces
+                )
             except ExtractionError as exc:
                 answer = exc
             except Exception as exc:  # one article's bug must not stop the batch

@@ -14,11 +14,12 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from pipeline import articles, clean
+from pipeline import align, articles, clean
 from pipeline.errors import PromptError
 from schemas.article import Article
 
@@ -47,6 +48,22 @@ class Prompt:
     def render_chunks(self, article: Article, max_chars: int) -> list[list[dict[str, str]]]:
         """The messages for each piece of a long article (one piece for most articles)."""
         return [self._messages(piece) for piece in clean.chunks(self._input(article), max_chars)]
+
+    def render_without(
+        self, article: Article, max_chars: int, quotes: Sequence[str]
+    ) -> list[list[dict[str, str]]]:
+        """The messages of :meth:`render_chunks` for the text without ``quotes`` (the sentences
+        a first answer reported from), or none when not one of them is found in it."""
+        text = self._input(article)
+        rest = text
+        for quote in quotes:
+            span = align.locate(quote, rest)
+            if span is not None:
+                rest = rest[: span.start] + rest[span.end :]
+        if rest == text:
+            return []
+        rest = re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", rest).strip()
+        return [self._messages(piece) for piece in clean.chunks(rest, max_chars)]
 
     @functools.cached_property
     def _prefix(self) -> tuple[tuple[str, str], ...]:

@@ -6,6 +6,7 @@ import asyncio
 
 from pipeline import align, chunked, consolidate, normalise
 from pipeline.config import PROJECT_ROOT
+from pipeline.errors import ExtractionError
 from pipeline.llm import Completion
 from pipeline.prompts import load
 from schemas.article import Article
@@ -77,3 +78,73 @@ def test_async_pieces_in_order():
 def test_a_short_article_is_one_call():
     article = Article(id="a", path="a", text=LIMA)
     assert chunked.extract(answer_for, PROMPT, article, chunk_chars=2000).calls == 1
+
+
+LEAD = "Ministers of Singapore and Peru agreed Monday to open a consulate, officials said."
+NAMES = "Foreign Minister Ann Lee held talks with Peruvian Foreign Minister Jorge Salas in Lima."
+SHORT = f"Published: May 6, 2020\n\n{LEAD}\n\n{NAMES}"
+
+
+def draft_of(report: str, *names: str | None) -> ArticleDraft:
+    people = [
+        {"mention": n or "Singapore", "name": n, "role": None, "country": "Singapore"}
+        for n in names
+    ]
+    meeting = {
+        "report": report, "participants": people, "format": "in_person", "date_text": None,
+        "time_text": None, "duration_text": None, "place": None, "city": None,
+        "country": None, "status": "held", "outcomes": [],
+    }  # fmt: skip
+    return ArticleDraft.model_validate({"meetings": [meeting]})
+
+
+class Model:
+    """A fake model: answers from the lead while it is there, else from the names."""
+
+    def __init__(self, fail_second: bool = False) -> None:
+        self.seen: list[str] = []
+        self.fail_second = fail_second
+
+    def __call__(self, messages: list[dict[str, str]], text: str) -> Completion:
+        piece = messages[-1]["content"]
+        self.seen.append(piece)
+        if self.seen[1:] and self.fail_second:
+            raise ExtractionError("cut off", usage=Usage(total_tokens=7))
+        if LEAD in piece:
+            draft = draft_of(LEAD, "US", None)  # countries given as names: nobody named
+        else:
+            draft = draft_of(NAMES, "Ann Lee", "Jorge Salas")
+        return Completion(draft, draft.model_dump_json(), Usage(total_tokens=10), calls=1)
+
+
+def test_a_meeting_naming_nobody_is_asked_again_without_its_sentence():
+    model = Model()
+    article = Article(id="a", path="a", text=SHORT)
+    joined = chunked.extract(model, PROMPT, article, chunk_chars=2000)
+    assert len(model.seen) == 2
+    assert LEAD in model.seen[0] and LEAD not in model.seen[1] and NAMES in model.seen[1]
+    assert [m.report for m in joined.draft.meetings] == [LEAD, NAMES]
+    assert joined.calls == 2 and joined.usage.total_tokens == 20
+    async_model = Model()
+
+    async def ask(messages: list[dict[str, str]], text: str) -> Completion:
+        return async_model(messages, text)
+
+    again = asyncio.run(chunked.aextract(ask, PROMPT, article, chunk_chars=2000))
+    assert again.draft == joined.draft and len(async_model.seen) == 2
+
+
+def test_no_second_pass_when_someone_is_named_or_the_sentence_is_not_in_the_text():
+    named = Article(id="b", path="b", text=f"Published: May 6, 2020\n\n{NAMES}")
+    model = Model()
+    chunked.extract(model, PROMPT, named, chunk_chars=2000)
+    assert len(model.seen) == 1
+    first = Completion(draft_of("Words the text never had at all.", None), "", Usage(), 1)
+    assert chunked.second_look(PROMPT, named, first, 2000) == []
+
+
+def test_a_failed_second_pass_keeps_the_first_answer_and_its_cost():
+    model = Model(fail_second=True)
+    joined = chunked.extract(model, PROMPT, Article(id="a", path="a", text=SHORT), 2000)
+    assert [m.report for m in joined.draft.meetings] == [LEAD]
+    assert joined.usage.total_tokens == 17
