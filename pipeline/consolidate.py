@@ -12,17 +12,15 @@ expression ("on Wednesday", "Aug. 3") resolved like any other. The city of a mee
 not remote ("meeting in Tokyo") comes from GeoNames (``pipeline.places``) when the model left
 it out, and a meeting with a venue and no remote cue is in person. A meeting the model calls
 scheduled whose sentence says it took place ("met", "after meeting") with no word of the
-future is held. Outcomes that state no
-agreement, decision or result ("discussed ...", "briefed ...") are dropped: the gold rules
-count only agreements, decisions, adoptions and stated results.
+future is held. Outcomes that state no agreement, decision or result ("discussed ...",
+"briefed ...") are dropped (``pipeline.outcomes``).
 
 Meetings the model reports from a denial ("there were no plans for talks"), a possibility or
 history ("the two last met in 2015") are dropped: the gold rules say they are not meetings.
 
 Small models list one or two outcomes and stop. So when an article reports one held meeting of
-several people, :func:`agreement_sentences` adds every clause in which "they", "the three
-sides", "the officials" ... agreed, reaffirmed, pledged or made clear something, unless the
-model already gave it.
+several people, it gets every agreement the article states (``outcomes.agreement_sentences``).
+Counterparts the text gives by nationality complete the participants (``pipeline.counterparts``).
 """
 
 from __future__ import annotations
@@ -32,15 +30,14 @@ import logging
 import re
 from collections.abc import Sequence
 
-from pipeline import clean, counterparts, places
+from pipeline import clean, counterparts, outcomes, places
 from pipeline.normalise import country, parse_duration, resolve_date
 from schemas.article import Article
-from schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Outcome, Participant, Venue
-from schemas.text import content_words, fold
+from schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Participant, Venue
+from schemas.text import fold
 
 log = logging.getLogger(__name__)
 
-DUPLICATE_OUTCOME = 0.8  # share of content words two outcomes must share to be one
 _CUES = (
     (
         MeetingFormat.video_conference,
@@ -65,22 +62,6 @@ _DATE_WORDS = re.compile(
 )
 
 
-_OUTCOME = re.compile(
-    r"\b(agree[sd]?|agreement|decid(e|ed|es)|decision|pledg(e|ed|es)|(re)?affirm(ed|s)?|"
-    r"vow(ed|s)?|commit(s|ted|ment)?|adopt(ed|s)?|sign(ed|s)?|approv(e|ed|es|al)|"
-    r"welcom(e|ed|es)|accept(ed|s)?|confirm(ed|s)?|consensus|resolv(e|ed)|endors(e|ed)|"
-    r"announc(e|ed)|made clear|make clear|will|would|must|need to|stress(ed)?|"
-    r"underlin(e|ed)|urg(e|ed)|call(ed)? for|step(ped)? up|strengthen(ed)?|promis(e|ed))\b",
-    re.IGNORECASE,
-)
-_AGREEMENT = re.compile(
-    r"\b(they|we|both sides|the (two|three|four|five) (sides|countries|nations|ministers|"
-    r"officials|leaders|envoys|diplomats|delegations)|the (security |senior )?officials|"
-    r"the ministers|the leaders|the envoys|the sides)\b[^.;]{0,40}?"
-    r"\b(agreed|reaffirmed|reconfirmed|pledged|decided|vowed|made clear|will not|"
-    r"would continue|committed)\b",
-    re.IGNORECASE,
-)
 _MEETING_WORDS = re.compile(
     r"\b(met|meet|meets|meeting|talks|conference|summit|call|visit|visits|sat down|gather\w*)\b",
     re.IGNORECASE,
@@ -161,44 +142,6 @@ def _union_people(lead: list[Participant], more: Sequence[Participant]) -> list[
     return people
 
 
-# Who agreed and how they said it: "the three sides agreed to X" and "the officials also
-# reaffirmed X" state one outcome, X.
-_FRAME_TEXT = (
-    "agreed agree agrees reaffirmed reconfirmed pledged decided vowed made clear said says "
-    "statement added two three four five sides side officials ministers leaders envoys "
-    "countries nations delegations spokesperson spokesman spokeswoman"
-)
-_FRAME_WORDS = frozenset(_FRAME_TEXT.split())
-
-
-def _gist(outcome: Outcome) -> set[str]:
-    return content_words(outcome.text) - _FRAME_WORDS
-
-
-def _same_outcome(a: Outcome, b: Outcome) -> bool:
-    """One outcome told twice: most of the shorter one's gist is in the other."""
-    x, y = _gist(a), _gist(b)
-    return bool(x and y) and len(x & y) >= DUPLICATE_OUTCOME * min(len(x), len(y))
-
-
-def _outcomes(found: Sequence[Outcome]) -> list[Outcome]:
-    """Each outcome once, in its fullest telling."""
-    outcomes: list[Outcome] = []
-    for outcome in found:
-        outcomes = _add_outcome(outcomes, outcome)
-    return outcomes
-
-
-def _add_outcome(outcomes: list[Outcome], new: Outcome) -> list[Outcome]:
-    """``outcomes`` with ``new``: in place of the one it repeats if it says more, else after."""
-    for i, known in enumerate(outcomes):
-        if _same_outcome(new, known):
-            if len(_gist(new)) > len(_gist(known)):
-                return [*outcomes[:i], new, *outcomes[i + 1 :]]
-            return outcomes
-    return [*outcomes, new]
-
-
 def _absorb(lead: Meeting, other: Meeting) -> Meeting:
     update: dict[str, object] = {}
     for name in (
@@ -217,7 +160,7 @@ def _absorb(lead: Meeting, other: Meeting) -> Meeting:
     if lead.venue.city is None and lead.venue.place is None:
         update["venue"] = other.venue
     update["participants"] = _union_people(lead.participants, other.participants)
-    update["outcomes"] = _outcomes([*lead.outcomes, *other.outcomes])
+    update["outcomes"] = outcomes.unique([*lead.outcomes, *other.outcomes])
     return lead.model_copy(update=update)
 
 
@@ -239,11 +182,6 @@ def merge(meetings: Sequence[Meeting]) -> list[Meeting]:
             lead = _absorb(lead, meetings[i])
         merged.append((min(group), lead))
     return [meeting for _, meeting in sorted(merged, key=lambda pair: pair[0])]
-
-
-def is_outcome(text: str) -> bool:
-    """An agreement, decision or stated result, not a topic discussed or a briefing."""
-    return _OUTCOME.search(text) is not None
 
 
 def _about(meeting: Meeting, sentence: str) -> bool:
@@ -319,7 +257,7 @@ def fill_from_cues(meeting: Meeting, article: Article) -> Meeting:
         "status": status,
         "format": fmt,
         "venue": venue,
-        "outcomes": _outcomes([o for o in meeting.outcomes if is_outcome(o.text)]),
+        "outcomes": outcomes.unique([o for o in meeting.outcomes if outcomes.stated(o, article)]),
     }
     if meeting.date is None and meeting.date_text is None:
         found = _date(status, sentences, article)
@@ -349,19 +287,6 @@ def _duration(texts: list[str]) -> tuple[int, str] | None:
     return None
 
 
-def agreement_sentences(text: str) -> list[Outcome]:
-    """Clauses where the meeting's side agrees: "the three sides agreed to ...", "They
-    reaffirmed that ...", "We will not accept ...", from the subject to the end of the sentence.
-    """
-    found = []
-    for sentence in clean.sentences(text):
-        agreement = _AGREEMENT.search(sentence)
-        if agreement:
-            clause = sentence[agreement.start() :].strip().rstrip(".").strip()
-            found.append(Outcome(text=clause, quote=clause))
-    return found
-
-
 def _with_agreements(meetings: list[Meeting], article: Article) -> list[Meeting]:
     """The article's one held meeting of several people gets every agreement stated in it."""
     main = [i for i, m in enumerate(meetings)
@@ -369,8 +294,9 @@ def _with_agreements(meetings: list[Meeting], article: Article) -> list[Meeting]
     if len(main) != 1:
         return meetings
     meeting = meetings[main[0]]
-    outcomes = _outcomes([*meeting.outcomes, *agreement_sentences(clean.body(article))])
-    meetings[main[0]] = meeting.model_copy(update={"outcomes": outcomes})
+    stated = outcomes.agreement_sentences(clean.body(article))
+    found = outcomes.unique([*meeting.outcomes, *stated])
+    meetings[main[0]] = meeting.model_copy(update={"outcomes": found})
     return meetings
 
 

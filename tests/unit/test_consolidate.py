@@ -1,6 +1,6 @@
 import datetime as dt
 
-from pipeline import consolidate
+from pipeline import consolidate, outcomes
 from schemas.article import Article
 from schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Outcome, Participant, Venue
 
@@ -96,10 +96,10 @@ def test_format_date_and_status_from_the_reporting_sentence():
 
 
 def test_topics_and_briefings_are_not_outcomes():
-    assert consolidate.is_outcome("They agreed to share radar data")
-    assert consolidate.is_outcome("We will not accept a nuclear North")
-    assert not consolidate.is_outcome("discussed regional trade")
-    assert not consolidate.is_outcome("they recognized the threat missile launches pose")
+    assert outcomes.is_outcome("They agreed to share radar data")
+    assert outcomes.is_outcome("We will not accept a nuclear North")
+    assert not outcomes.is_outcome("discussed regional trade")
+    assert not outcomes.is_outcome("they recognized the threat missile launches pose")
     kept = consolidate.fill_from_cues(
         meeting(
             LEE,
@@ -132,7 +132,7 @@ def test_agreement_sentences_give_the_main_meeting_its_outcomes():
         "Pyongyang has pledged to continue its programme. Trade was discussed."
     )
     article = Article(id="a", path="a", published=dt.date(2020, 3, 6), text=text)
-    found = consolidate.agreement_sentences(text)
+    found = outcomes.agreement_sentences(text)
     assert [o.text for o in found] == [
         "The two ministers agreed to open a consulate",
         "They also pledged to expand patrols",
@@ -186,3 +186,21 @@ def test_an_outcome_told_twice_is_kept_once_in_its_fullest_telling():
     other = outcome("They also reaffirmed the importance of trilateral cooperation")
     found = consolidate.fill_from_cues(meeting(LEE, WONG, outcomes=[short, other, full]), ARTICLE)
     assert [o.text for o in found.outcomes] == [full.text, other.text]
+
+
+def test_a_clause_copied_from_an_agreement_is_an_outcome_a_topic_never():
+    text = (
+        "The ministers expressed their agreement that talks are possible under the right "
+        "conditions. They discussed trade, the ministry agreed to say."
+    )
+    article = Article(id="a", path="a", published=dt.date(2020, 3, 6), text=text)
+    found = meeting(
+        LEE,
+        WONG,
+        outcomes=[
+            outcome("talks are possible under the right conditions"),
+            outcome("discussed trade"),
+        ],
+    )
+    kept = consolidate.fill_from_cues(found, article)
+    assert [o.text for o in kept.outcomes] == ["talks are possible under the right conditions"]
