@@ -327,8 +327,14 @@ def meetings(found: Sequence[Meeting], article: Article) -> list[Meeting]:
 
 
 def _with_counterparts(meeting: Meeting, article: Article) -> Meeting:
-    """Counterparts given by nationality only, from the sentences of this meeting's tense
-    ("Lund will meet his Swedish counterpart" is not about the meeting Lund held)."""
+    """Counterparts given by nationality, if the words before them have this meeting's tense
+    ("Lund will meet his Swedish counterpart" is not about the meeting Lund held; "told
+    reporters after meeting with his Japanese counterpart" is, whatever else will be said)."""
     held = meeting.status is MeetingStatus.held
-    sentences = [s for s in _sentences_about(meeting, article) if bool(_FUTURE.search(s)) != held]
-    return counterparts.add_counterparts(meeting, sentences)
+
+    def same_tense(counterpart: counterparts.Counterpart) -> bool:
+        return bool(_FUTURE.search(counterpart.lead_in)) != held
+
+    return counterparts.add_counterparts(
+        meeting, _sentences_about(meeting, article), keep=same_tense
+    )

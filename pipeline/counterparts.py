@@ -12,7 +12,7 @@ Sugiyama") is already there by country, so nobody is listed twice.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pipeline.normalise import country
@@ -30,6 +30,7 @@ _COUNTERPARTS = re.compile(
     rf"\s+counterparts?\b)(?:,?\s+(?P<names>{_NAME}(?:{_AND}{_NAME}){{0,3}}))?"
 )
 _SEPARATOR = re.compile(_AND)
+LEAD_IN = 40  # characters before a counterpart that tell the tense of its meeting
 _FULL_STOP = re.compile(r"(?<=\w\w)\.$")  # the sentence's, not an initial's ("H.R.")
 # a capitalised word after "counterpart" that starts no name: "his Chinese counterpart
 # Wednesday", "her US counterpart, Secretary of State ..."
@@ -48,6 +49,7 @@ class Counterpart:
     nationality: str
     name: str | None
     words: str
+    lead_in: str = ""  # the words before them in the sentence ("Lund will meet ")
 
 
 def _surnames(meeting: Meeting) -> list[str]:
@@ -72,7 +74,8 @@ def mentions(sentence: str) -> list[Counterpart]:
         for nationality, name in zip(nationalities, names, strict=True):
             if country(nationality)[1] is not None:
                 words = _FULL_STOP.sub("", match.group(0)) if name else match.group("head")
-                found.append(Counterpart(nationality, name, words))
+                lead_in = sentence[max(0, match.start() - LEAD_IN) : match.start()]
+                found.append(Counterpart(nationality, name, words, lead_in))
     return found
 
 
@@ -87,10 +90,15 @@ def _known(people: list[Participant], counterpart: Counterpart, code: str) -> in
     return None
 
 
-def add_counterparts(meeting: Meeting, sentences: Sequence[str]) -> Meeting:
+def add_counterparts(
+    meeting: Meeting,
+    sentences: Sequence[str],
+    keep: Callable[[Counterpart], bool] = lambda counterpart: True,
+) -> Meeting:
     """``meeting`` with the counterparts that ``sentences`` (those about it) speak of, in
-    sentences that name one of its people ("his" is theirs): a missing one joins, named or
-    not; an unnamed one gets the name the sentence gives; nobody is listed twice."""
+    sentences that name one of its people ("his" is theirs), and that ``keep`` keeps: a
+    missing one joins, named or not; an unnamed one gets the name the sentence gives;
+    nobody is listed twice."""
     surnames = _surnames(meeting)
     if meeting.status is MeetingStatus.cancelled or not surnames:
         return meeting
@@ -98,7 +106,7 @@ def add_counterparts(meeting: Meeting, sentences: Sequence[str]) -> Meeting:
     for sentence in sentences:
         if not any(surname in sentence for surname in surnames):
             continue
-        for counterpart in mentions(sentence):
+        for counterpart in filter(keep, mentions(sentence)):
             name, code, _ = country(counterpart.nationality)
             if code is None:
                 continue

@@ -107,3 +107,14 @@ def test_a_cancelled_meeting_or_one_with_nobody_named_gains_nobody():
     assert counterparts.add_counterparts(cancelled, sentences()) == cancelled
     nobody = meeting(MeetingStatus.held, Participant(name=None, country_code="NO"))
     assert counterparts.add_counterparts(nobody, sentences()) == nobody
+
+
+def test_the_tense_is_read_just_before_the_counterparts():
+    text = (
+        "Published: March 3, 2022\n\n"
+        '"We will not give up," Erik Lund told reporters after meeting his Icelandic counterpart.'
+    )
+    article = articles.parse(text, "t.txt")
+    reported = meeting(MeetingStatus.held, LUND).model_copy(update={"quote": None})
+    held = consolidate._with_counterparts(reported, article)
+    assert [p.country_code for p in held.participants] == ["NO", "IS"]  # "will" came before
