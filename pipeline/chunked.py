@@ -40,7 +40,8 @@ def join(answers: Sequence[Completion]) -> Completion:
         usage = usage + answer.usage
     return dataclasses.replace(
         answers[0],
-        draft=ArticleDraft(meetings=[m for a in answers for m in a.draft.meetings]),
+        # each answer is valid; their sum may hold more meetings than one answer may
+        draft=ArticleDraft.model_construct(meetings=[m for a in answers for m in a.draft.meetings]),
         raw_output="\n".join(a.raw_output for a in answers),
         usage=usage,
         calls=sum(a.calls for a in answers),

@@ -313,17 +313,30 @@ def is_reported(meeting: Meeting) -> bool:
 def meetings(found: Sequence[Meeting], article: Article) -> list[Meeting]:
     """Drop denials and history, merge, fill from cues, add the counterparts given by
     nationality only (``pipeline.counterparts``) and the stated agreements."""
-    # the status first: a report the model calls scheduled that says "met" is held, and must
-    # merge with the other reports of that held meeting
-    reported = [
-        m.model_copy(update={"status": _status(m, m.quote or "")}) for m in found if is_reported(m)
-    ]
+    reported = [_as_reported(m) for m in found if is_reported(m)]
     if len(reported) < len(found):
         log.info(
             "%s: dropped %d denied or past meeting(s)", article.path, len(found) - len(reported)
         )
     filled = [_with_counterparts(fill_from_cues(m, article), article) for m in merge(reported)]
     return _with_agreements(filled, article)
+
+
+def _as_reported(meeting: Meeting) -> Meeting:
+    """Status and format as the reporting sentence supports them, before merging.
+
+    A report the model calls scheduled that says "met" is held; a format its sentence gives
+    no cue for is unknown until ``fill_from_cues`` looks at the other sentences about the
+    meeting. Both let the reports of one meeting merge: on seed 004 the model made two
+    "phone calls" of the envoys' statements after the meeting ("Yun reassured ...",
+    "Kanasugi emphasized that the meeting was held ...").
+    """
+    report = meeting.quote or ""
+    update: dict[str, object] = {"status": _status(meeting, report)}
+    cue = dict(_CUES).get(meeting.format)
+    if cue is not None and not cue.search(report):
+        update["format"] = MeetingFormat.unknown
+    return meeting.model_copy(update=update)
 
 
 def _with_counterparts(meeting: Meeting, article: Article) -> Meeting:

@@ -148,3 +148,13 @@ def test_a_failed_second_pass_keeps_the_first_answer_and_its_cost():
     joined = chunked.extract(model, PROMPT, Article(id="a", path="a", text=SHORT), 2000)
     assert [m.report for m in joined.draft.meetings] == [LEAD]
     assert joined.usage.total_tokens == 17
+
+
+def test_answers_joined_may_hold_more_meetings_than_one_answer_may():
+    from schemas.draft import MAX_MEETINGS
+
+    one = draft_of(NAMES, "Ann Lee", "Jorge Salas")
+    full = ArticleDraft.model_validate({"meetings": [one.meetings[0]] * MAX_MEETINGS})
+    answer = Completion(full, "", Usage(total_tokens=1), calls=1)
+    joined = chunked.join([answer, answer])
+    assert len(joined.draft.meetings) == 2 * MAX_MEETINGS and joined.calls == 2

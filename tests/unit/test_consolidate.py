@@ -204,3 +204,19 @@ def test_a_clause_copied_from_an_agreement_is_an_outcome_a_topic_never():
     )
     kept = consolidate.fill_from_cues(found, article)
     assert [o.text for o in kept.outcomes] == ["talks are possible under the right conditions"]
+
+
+def test_a_format_its_sentence_gives_no_cue_for_keeps_no_reports_apart():
+    met = "Ann Lee met Somchai Wong in Bangkok."
+    statement = "Wong assured Lee of Thai support."
+    call = "Lee later spoke by phone with Wong."
+    article = Article(
+        id="a", path="a", published=dt.date(2020, 3, 6), text=f"{met} {statement} {call}"
+    )
+    lead = meeting(LEE, WONG, format=MeetingFormat.in_person, quote=met)
+    phantom = meeting(WONG, LEE, format=MeetingFormat.phone_call, quote=statement)
+    (merged,) = consolidate.meetings([lead, phantom], article)
+    assert merged.format is MeetingFormat.in_person
+    real_call = meeting(LEE, WONG, format=MeetingFormat.phone_call, quote=call)
+    both = consolidate.meetings([lead, real_call], article)
+    assert [m.format for m in both] == [MeetingFormat.in_person, MeetingFormat.phone_call]
