@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from pipeline import clean, counterparts, outcomes, places
 from pipeline.normalise import country, parse_duration, resolve_date
 from schemas.article import Article
-from schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Participant, Venue
+from schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Outcome, Participant, Venue
 from schemas.text import fold
 
 log = logging.getLogger(__name__)
@@ -244,6 +244,12 @@ def _venue(meeting: Meeting, sentences: list[str]) -> Venue:
     return venue
 
 
+def _outcomes(meeting: Meeting, article: Article) -> list[Outcome]:
+    """The meeting's outcomes that are stated results, each once, without a briefing first."""
+    found = [outcomes.without_preamble(o) for o in meeting.outcomes]
+    return outcomes.unique([o for o in found if outcomes.stated(o, article)])
+
+
 def fill_from_cues(meeting: Meeting, article: Article) -> Meeting:
     """Status, format and date from the sentences about the meeting; outcomes that are."""
     sentences = _sentences_about(meeting, article)
@@ -257,7 +263,7 @@ def fill_from_cues(meeting: Meeting, article: Article) -> Meeting:
         "status": status,
         "format": fmt,
         "venue": venue,
-        "outcomes": outcomes.unique([o for o in meeting.outcomes if outcomes.stated(o, article)]),
+        "outcomes": _outcomes(meeting, article),
     }
     if meeting.date is None and meeting.date_text is None:
         found = _date(status, sentences, article)

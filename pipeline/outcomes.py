@@ -37,6 +37,7 @@ _TOPIC = re.compile(
     re.I,
 )
 _AGREED = re.compile(r"\bagree(?:d|s|ment)?\b|\bconsensus\b|\bpledged?\b|\bdecided\b", re.I)
+_PREAMBLE = re.compile(r"\b(?:briefed|discussed|talked|exchanged|reviewed)\b", re.IGNORECASE)
 _AGREEMENT = re.compile(
     r"\b(they|we|both sides|the (two|three|four|five) (sides|countries|nations|ministers|"
     r"officials|leaders|envoys|diplomats|delegations)|the (security |senior )?officials|"
@@ -102,6 +103,16 @@ def stated(outcome: Outcome, article: Article) -> bool:
         clause in fold(sentence) and _AGREED.search(sentence)
         for sentence in clean.sentences(clean.body(article))
     )
+
+
+def without_preamble(outcome: Outcome) -> Outcome:
+    """ "Blinken briefed Chung on the review and the three sides agreed to X" -> "the three
+    sides agreed to X": a briefing or a discussion before the agreement is no outcome."""
+    agreement = _AGREEMENT.search(outcome.text)
+    if agreement is None or not _PREAMBLE.search(outcome.text[: agreement.start()]):
+        return outcome
+    clause = outcome.text[agreement.start() :]
+    return Outcome(text=clause, quote=clause)
 
 
 def agreement_sentences(text: str) -> list[Outcome]:

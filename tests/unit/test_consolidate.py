@@ -220,3 +220,11 @@ def test_a_format_its_sentence_gives_no_cue_for_keeps_no_reports_apart():
     real_call = meeting(LEE, WONG, format=MeetingFormat.phone_call, quote=call)
     both = consolidate.meetings([lead, real_call], article)
     assert [m.format for m in both] == [MeetingFormat.in_person, MeetingFormat.phone_call]
+
+
+def test_a_briefing_before_an_agreement_is_cut_off():
+    told = outcome("Lee briefed Wong on the review and the two sides agreed to open a consulate")
+    kept = consolidate.fill_from_cues(meeting(LEE, WONG, outcomes=[told]), ARTICLE)
+    assert [o.text for o in kept.outcomes] == ["the two sides agreed to open a consulate"]
+    plain = outcome("the two sides agreed to open a consulate and briefed the press")
+    assert outcomes.without_preamble(plain) == plain  # nothing before the agreement
