@@ -37,6 +37,11 @@ _TOPIC = re.compile(
     re.I,
 )
 _AGREED = re.compile(r"\bagree(?:d|s|ment)?\b|\bconsensus\b|\bpledged?\b|\bdecided\b", re.I)
+_ATTRIBUTION = re.compile(
+    r"^.{0,120}?\b(?:said|says|told reporters|stated|announced)"
+    r"(?:\s+in\s+an?\s+(?:statement|news release|press release))?,?\s+that\s+",
+    re.IGNORECASE,
+)
 _PREAMBLE = re.compile(r"\b(?:briefed|discussed|talked|exchanged|reviewed)\b", re.IGNORECASE)
 _AGREEMENT = re.compile(
     r"\b(they|we|both sides|the (two|three|four|five) (sides|countries|nations|ministers|"
@@ -98,6 +103,8 @@ def stated(outcome: Outcome, article: Article) -> bool:
         return False
     if is_outcome(outcome.text):
         return True
+    if _PREAMBLE.search(outcome.text):  # "Blinken briefed Chung on the review"
+        return False
     clause = fold(outcome.text)
     return bool(clause) and any(
         clause in fold(sentence) and _AGREED.search(sentence)
@@ -106,13 +113,17 @@ def stated(outcome: Outcome, article: Article) -> bool:
 
 
 def without_preamble(outcome: Outcome) -> Outcome:
-    """ "Blinken briefed Chung on the review and the three sides agreed to X" -> "the three
-    sides agreed to X": a briefing or a discussion before the agreement is no outcome."""
-    agreement = _AGREEMENT.search(outcome.text)
-    if agreement is None or not _PREAMBLE.search(outcome.text[: agreement.start()]):
-        return outcome
-    clause = outcome.text[agreement.start() :]
-    return Outcome(text=clause, quote=clause)
+    """The outcome without who reported it or what came before the agreement:
+    "Price said in a statement that the three sides agreed to X" and "Blinken briefed Chung
+    on the review and the three sides agreed to X" become "the three sides agreed to X"."""
+    text = outcome.text
+    attribution = _ATTRIBUTION.match(text)
+    if attribution is not None and is_outcome(text[attribution.end() :]):
+        text = text[attribution.end() :]
+    agreement = _AGREEMENT.search(text)
+    if agreement is not None and _PREAMBLE.search(text[: agreement.start()]):
+        text = text[agreement.start() :]
+    return outcome if text == outcome.text else Outcome(text=text, quote=text)
 
 
 def agreement_sentences(text: str) -> list[Outcome]:

@@ -228,3 +228,12 @@ def test_a_briefing_before_an_agreement_is_cut_off():
     assert [o.text for o in kept.outcomes] == ["the two sides agreed to open a consulate"]
     plain = outcome("the two sides agreed to open a consulate and briefed the press")
     assert outcomes.without_preamble(plain) == plain  # nothing before the agreement
+
+
+def test_who_reported_an_outcome_is_no_part_of_it_nor_is_a_briefing():
+    said = outcome("Spokesman Ned Park said in a statement that the two sides agreed to meet again")
+    assert outcomes.without_preamble(said).text == "the two sides agreed to meet again"
+    briefing = outcome("Lee briefed Wong on the review of its policy")
+    text = "Lee briefed Wong on the review of its policy and they agreed to act."
+    article = Article(id="a", path="a", published=dt.date(2020, 3, 6), text=text)
+    assert not outcomes.stated(briefing, article)  # though its sentence says they agreed
