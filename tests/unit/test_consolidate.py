@@ -237,3 +237,27 @@ def test_who_reported_an_outcome_is_no_part_of_it_nor_is_a_briefing():
     text = "Lee briefed Wong on the review of its policy and they agreed to act."
     article = Article(id="a", path="a", published=dt.date(2020, 3, 6), text=text)
     assert not outcomes.stated(briefing, article)  # though its sentence says they agreed
+
+
+def test_a_large_city_names_the_venue_country_and_a_plan_takes_no_city_from_the_past():
+    text = (
+        "Ann Lee met Somchai Wong at the palace in Lima, Chile's ministry said. "
+        "Lee and Wong last met in Bangkok. Lee will meet Wong again next year."
+    )
+    article = Article(id="a", path="a", published=dt.date(2020, 3, 6), text=text)
+    held = meeting(
+        LEE,
+        WONG,
+        format=MeetingFormat.in_person,
+        quote="Ann Lee met Somchai Wong at the palace in Lima, Chile's ministry said.",
+        venue=Venue(city="Lima", country="Chile", country_code="CL"),
+    )
+    assert consolidate.fill_from_cues(held, article).venue.country_code == "PE"
+    plan = meeting(
+        LEE,
+        WONG,
+        status=MeetingStatus.scheduled,
+        format=MeetingFormat.in_person,
+        quote="Lee will meet Wong again next year.",
+    )
+    assert consolidate.fill_from_cues(plan, article).venue.city is None

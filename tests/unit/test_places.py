@@ -9,6 +9,7 @@ from pipeline import places
         ("The deputy ministers meeting in Tokyo on Thursday agreed.", "Tokyo", "JP"),
         ("They held talks at a hotel in Seoul.", "Seoul", "KR"),
         ("Leaders gathered in New York City for the assembly.", "New York City", "US"),
+        ("They met on the sidelines of the assembly in New York, and agreed.", "New York", "US"),
         ("The court sits in The Hague.", "The Hague", "NL"),
     ],
 )
@@ -19,7 +20,8 @@ def test_city_in(sentence, words, country):
 
 
 @pytest.mark.parametrize(
-    "sentence", ["They met in Japan.", "Talks in March went well.", "no capitals here"]
+    "sentence",
+    ["They met in Japan.", "Talks in March went well.", "no capitals here", "in Kuwait today"],
 )
 def test_no_city(sentence):
     assert places.city_in(sentence) is None
