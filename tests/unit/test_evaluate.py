@@ -217,8 +217,6 @@ def test_eval_run_extracts_the_gold_articles_then_scores(tmp_path: Path):
             "--replay",
             str(FIXTURES),
             "--json",
-            "--prompt-version",
-            "meeting-v2",
         ],
     )
     assert result.exit_code == 0, result.output
