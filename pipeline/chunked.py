@@ -21,7 +21,7 @@ from pipeline import normalise
 from pipeline.errors import ExtractionError
 from pipeline.prompts import Prompt
 from schemas.article import Article
-from schemas.draft import ArticleDraft
+from schemas.draft import ArticleDraft, MeetingDraft
 from schemas.record import Usage
 
 if TYPE_CHECKING:  # the answers' type only: this module never talks to the model itself
@@ -50,12 +50,22 @@ def join(answers: Sequence[Completion]) -> Completion:
     )
 
 
+def _countries(meeting: MeetingDraft) -> set[str | None]:
+    return {normalise.country(p.country)[1] for p in meeting.participants}
+
+
 def nameless_reports(draft: ArticleDraft) -> list[str]:
-    """The sentences the model reported meetings from that name nobody who met."""
+    """The sentences the model reported meetings from that name nobody who met, unless a
+    meeting of the answer that names people has every country they have: then the nameless
+    one is a fragment of it ("Cheong Wa Dae said the three sides agreed ..."), which the merge
+    joins, and asking again would only cost time."""
+    named = [
+        m for m in draft.meetings if any(normalise.person_name(p.name) for p in m.participants)
+    ]
     return [
         m.report
         for m in draft.meetings
-        if not any(normalise.person_name(p.name) for p in m.participants)
+        if m not in named and not any(_countries(m) <= _countries(n) for n in named)
     ]
 
 

@@ -158,3 +158,18 @@ def test_answers_joined_may_hold_more_meetings_than_one_answer_may():
     answer = Completion(full, "", Usage(total_tokens=1), calls=1)
     joined = chunked.join([answer, answer])
     assert len(joined.draft.meetings) == 2 * MAX_MEETINGS and joined.calls == 2
+
+
+def test_a_nameless_fragment_of_a_named_meeting_asks_nothing_more():
+    named = draft_of(NAMES, "Ann Lee", "Jorge Salas").meetings[0]  # both of Singapore here
+    fragment = draft_of(LEAD, None).meetings[0]  # "Singapore" only: a fragment of it
+    other = fragment.model_copy(
+        update={
+            "participants": [
+                p.model_copy(update={"country": "Chile"}) for p in fragment.participants
+            ]
+        }
+    )
+    assert chunked.nameless_reports(ArticleDraft(meetings=[named, fragment])) == []
+    assert chunked.nameless_reports(ArticleDraft(meetings=[named, other])) == [LEAD]
+    assert chunked.nameless_reports(ArticleDraft(meetings=[fragment])) == [LEAD]
