@@ -13,6 +13,7 @@ are computed.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from rapidfuzz import fuzz
@@ -58,7 +59,16 @@ def _repeats(folded: str, kept: list[str]) -> bool:
 
 
 def body(article: Article) -> str:
-    """The article's prose, one paragraph per line, each kept once, in order."""
+    """The article's prose, one paragraph per line, each kept once, in order.
+
+    Cached for the last few articles: the prompt, the cues, the counterparts and the outcome
+    rules all read it, and the near-duplicate search is most of what consolidating costs.
+    """
+    return _body(article)
+
+
+@functools.lru_cache(maxsize=32)
+def _body(article: Article) -> str:  # Article is frozen: hashed by its values
     kept: list[str] = []
     folded_kept: list[str] = []
     for raw in article.text.splitlines():
