@@ -92,23 +92,6 @@ def _with_failed(first: Completion, error: ExtractionError) -> Completion:
     )
 
 
-def extract(
-    extract_one: Callable[[Messages, str], Completion],
-    prompt: Prompt,
-    article: Article,
-    chunk_chars: int,
-) -> Completion:
-    """Extract every piece of ``article`` with ``extract_one`` and join the answers; then
-    the second pass of :func:`second_look`, if one is needed."""
-    pieces = prompt.render_chunks(article, chunk_chars)
-    first = join([extract_one(messages, article.text) for messages in pieces])
-    again = second_look(prompt, article, first, chunk_chars)
-    try:
-        return join([first, *[extract_one(messages, article.text) for messages in again]])
-    except ExtractionError as error:
-        return _with_failed(first, error)
-
-
 async def aextract(
     extract_one: Callable[[Messages, str], Awaitable[Completion]],
     prompt: Prompt,
@@ -116,9 +99,10 @@ async def aextract(
     chunk_chars: int,
     pieces: list[Messages] | None = None,
 ) -> Completion:
-    """The same with an async extractor (pieces in order: they share the cached prefix);
-    ``pieces``: the article's messages if already rendered (the batch engine renders them
-    in its stage workers)."""
+    """Extract every piece of ``article`` with ``extract_one``, in order (the pieces share the
+    cached prefix), and join the answers; then the second pass of :func:`second_look`, if one
+    is needed. ``pieces``: the article's messages if already rendered (the batch engine renders
+    them in its stage workers)."""
     pieces = pieces if pieces is not None else prompt.render_chunks(article, chunk_chars)
     first = join([await extract_one(messages, article.text) for messages in pieces])
     again = second_look(prompt, article, first, chunk_chars)

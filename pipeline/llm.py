@@ -1,9 +1,11 @@
 """The one module that talks to ``openai`` and ``instructor``.
 
-:func:`build_client` makes an instructor client for any OpenAI-compatible endpoint, over an
-injectable httpx transport (the replay fixtures plug in there). :func:`extract` asks for an
+:func:`build_async_client` makes an instructor client for any OpenAI-compatible endpoint, over
+an injectable httpx transport (the replay fixtures plug in there). :func:`aextract` asks for an
 :class:`~schemas.ArticleDraft` and returns it with the raw output, the tokens spent and the
-attempts that failed.
+attempts that failed. It is the one way to ask (the batch engine, ``pipeline.engine``, and the
+tests alike); each call registers its own instructor hooks, so concurrent calls on one client
+never count each other's tokens.
 
 Two kinds of retry, kept apart:
 
@@ -12,10 +14,6 @@ Two kinds of retry, kept apart:
   so that nothing is lost: the checks then flag it for review.
 - *Transport* errors (connection resets, timeouts, 429, 5xx) are retried with tenacity:
   exponential backoff with jitter, or the server's ``Retry-After`` when it sends one.
-
-:func:`aextract` is the same over an :class:`instructor.AsyncInstructor` (see
-:func:`build_async_client`), for the batch engine (``pipeline.engine``). Each call registers its
-own instructor hooks, so concurrent calls on one client never count each other's tokens.
 """
 
 from __future__ import annotations
@@ -36,7 +34,6 @@ from pydantic import ValidationError
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
-    Retrying,
     retry_if_exception,
     stop_after_attempt,
     wait_exponential,
@@ -70,24 +67,14 @@ def _key(settings: Settings) -> str:
     return settings.api_key.get_secret_value() if settings.api_key else "no-key"
 
 
-def build_client(
-    settings: Settings, base_url: str, transport: httpx.BaseTransport | None = None
-) -> instructor.Instructor:
-    """An instructor client in JSON mode, with openai's own retries off (tenacity does them)."""
-    http_client = httpx.Client(transport=transport, timeout=settings.timeout_s)
-    oai = openai.OpenAI(
-        base_url=base_url, api_key=_key(settings), max_retries=0, http_client=http_client
-    )
-    return instructor.from_openai(oai, mode=instructor.Mode.JSON)
-
-
 def build_async_client(
     settings: Settings,
     base_url: str,
     transport: httpx.AsyncBaseTransport | None = None,
     connections: int = 100,
 ) -> instructor.AsyncInstructor:
-    """The async twin of :func:`build_client`, pooling up to ``connections`` connections."""
+    """An instructor client in JSON mode, pooling up to ``connections`` connections, with
+    openai's own retries off (tenacity does them)."""
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     http_client = httpx.AsyncClient(transport=transport, timeout=settings.timeout_s, limits=limits)
     oai = openai.AsyncOpenAI(
@@ -239,12 +226,6 @@ class _Call:
             **self.kwargs,
         }
 
-    def __call__(self, client: instructor.Instructor) -> tuple[ArticleDraft, Any]:
-        result: tuple[ArticleDraft, Any] = client.chat.completions.create_with_completion(
-            **self._arguments()
-        )
-        return result
-
     async def run_async(self, client: instructor.AsyncInstructor) -> tuple[ArticleDraft, Any]:
         result: tuple[ArticleDraft, Any] = await client.chat.completions.create_with_completion(
             **self._arguments()
@@ -336,22 +317,10 @@ def _retrying(settings: Settings) -> dict[str, Any]:
     }
 
 
-def extract(
-    client: instructor.Instructor, settings: Settings, messages: Messages, article: str
-) -> Completion:
-    """Ask the model for the meetings of one article (``messages`` already rendered)."""
-    call = _Call(settings, _request(settings, messages, article))
-    try:
-        draft, completion = Retrying(**_retrying(settings))(call, client)
-    except Exception as exc:
-        return _failed(call, exc)
-    return _completed(call, draft, completion)
-
-
 async def aextract(
     client: instructor.AsyncInstructor, settings: Settings, messages: Messages, article: str
 ) -> Completion:
-    """:func:`extract` over an async client: the same retries, accounting and errors."""
+    """Ask the model for the meetings of one article (``messages`` already rendered)."""
     call = _Call(settings, _request(settings, messages, article))
     try:
         retrying = AsyncRetrying(**_retrying(settings))

@@ -1,26 +1,24 @@
 """One article through the stages: its answer (or failure) into records and review items.
 
-The runner knows no network: :func:`process` is handed an ``extract(messages, text)``
-callable, and :func:`finish` the answer itself, which is how the batch engine
-(``pipeline.engine``) calls it once an answer has come from the endpoint or the cache.
+The runner knows no network: :func:`finish` is handed the answer itself (or the error that
+came instead), which is how the batch engine (``pipeline.engine``) calls it once an answer
+has come from the endpoint or the cache.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from pipeline import align, checks, chunked, consolidate, normalise
+from pipeline import align, checks, consolidate, normalise
 from pipeline.config import Settings
 from pipeline.errors import ExtractionError
 from pipeline.prompts import Prompt
-from pipeline.sinks import ArticleResult, Key
+from pipeline.sinks import ArticleResult
 from schemas.article import Article
 from schemas.meeting import Meeting
 from schemas.record import (
@@ -38,7 +36,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Extractor = Callable[[list[dict[str, str]], str], "Completion"]
 MAX_PROBLEMS = 20  # unreadable files listed in the summary; all are logged
 
 
@@ -93,23 +90,6 @@ def _provenance(article: Article, settings: Settings, prompt: Prompt) -> Provena
         schema_version=SCHEMA_VERSION,
         extracted_at=dt.datetime.now(dt.UTC),
     )
-
-
-def key_of(article: Article, settings: Settings, prompt: Prompt) -> Key:
-    return (article.id, settings.model, prompt.version, SCHEMA_VERSION)
-
-
-def process(
-    article: Article, prompt: Prompt, extract: Extractor, settings: Settings
-) -> ArticleResult:
-    """Extract, normalise and check one article; never raises for a model failure."""
-    started = time.monotonic()
-    answer: Completion | ExtractionError
-    try:
-        answer = chunked.extract(extract, prompt, article, settings.chunk_chars)
-    except ExtractionError as exc:
-        answer = exc
-    return finish(article, prompt, settings, answer, time.monotonic() - started)
 
 
 def finish(

@@ -43,9 +43,18 @@ def answer_for(messages: list[dict[str, str]], text: str) -> Completion:
     return Completion(draft, draft.model_dump_json(), Usage(total_tokens=10), calls=1)
 
 
+def extract(model, article: Article, chunk_chars: int = 2000) -> Completion:
+    """``chunked.aextract`` with a fake model answering at once."""
+
+    async def one(messages: list[dict[str, str]], text: str) -> Completion:
+        return model(messages, text)
+
+    return asyncio.run(chunked.aextract(one, PROMPT, article, chunk_chars))
+
+
 def test_pieces_are_extracted_and_joined():
     article = Article(id="a", path="a", text=TEXT)
-    joined = chunked.extract(answer_for, PROMPT, article, chunk_chars=2000)
+    joined = extract(answer_for, article)
     pieces = PROMPT.render_chunks(article, 2000)
     assert len(pieces) >= 4
     assert joined.calls == len(pieces) and joined.usage.total_tokens == 10 * len(pieces)
@@ -56,7 +65,7 @@ def test_the_halves_merge_and_offsets_point_into_the_whole_text():
     from pipeline import articles
 
     article = articles.parse(TEXT, "long.txt")
-    joined = chunked.extract(answer_for, PROMPT, article, chunk_chars=2000)
+    joined = extract(answer_for, article)
     found = [normalise.meeting(d, article) for d in joined.draft.meetings]
     (meeting,) = consolidate.meetings(found, article)
     grounded = align.ground(meeting, article)
@@ -66,18 +75,9 @@ def test_the_halves_merge_and_offsets_point_into_the_whole_text():
     assert TEXT[outcome.start : outcome.end] == outcome.quote
 
 
-def test_async_pieces_in_order():
-    async def one(messages: list[dict[str, str]], text: str) -> Completion:
-        return answer_for(messages, text)
-
-    article = Article(id="a", path="a", text=TEXT)
-    joined = asyncio.run(chunked.aextract(one, PROMPT, article, chunk_chars=2000))
-    assert joined.draft.meetings[0].city == "Lima"
-
-
 def test_a_short_article_is_one_call():
     article = Article(id="a", path="a", text=LIMA)
-    assert chunked.extract(answer_for, PROMPT, article, chunk_chars=2000).calls == 1
+    assert extract(answer_for, article).calls == 1
 
 
 LEAD = "Ministers of Singapore and Peru agreed Monday to open a consulate, officials said."
@@ -120,24 +120,17 @@ class Model:
 def test_a_meeting_naming_nobody_is_asked_again_without_its_sentence():
     model = Model()
     article = Article(id="a", path="a", text=SHORT)
-    joined = chunked.extract(model, PROMPT, article, chunk_chars=2000)
+    joined = extract(model, article)
     assert len(model.seen) == 2
     assert LEAD in model.seen[0] and LEAD not in model.seen[1] and NAMES in model.seen[1]
     assert [m.report for m in joined.draft.meetings] == [LEAD, NAMES]
     assert joined.calls == 2 and joined.usage.total_tokens == 20
-    async_model = Model()
-
-    async def ask(messages: list[dict[str, str]], text: str) -> Completion:
-        return async_model(messages, text)
-
-    again = asyncio.run(chunked.aextract(ask, PROMPT, article, chunk_chars=2000))
-    assert again.draft == joined.draft and len(async_model.seen) == 2
 
 
 def test_no_second_pass_when_someone_is_named_or_the_sentence_is_not_in_the_text():
     named = Article(id="b", path="b", text=f"Published: May 6, 2020\n\n{NAMES}")
     model = Model()
-    chunked.extract(model, PROMPT, named, chunk_chars=2000)
+    extract(model, named)
     assert len(model.seen) == 1
     first = Completion(draft_of("Words the text never had at all.", None), "", Usage(), 1)
     assert chunked.second_look(PROMPT, named, first, 2000) == []
@@ -145,7 +138,7 @@ def test_no_second_pass_when_someone_is_named_or_the_sentence_is_not_in_the_text
 
 def test_a_failed_second_pass_keeps_the_first_answer_and_its_cost():
     model = Model(fail_second=True)
-    joined = chunked.extract(model, PROMPT, Article(id="a", path="a", text=SHORT), 2000)
+    joined = extract(model, Article(id="a", path="a", text=SHORT))
     assert [m.report for m in joined.draft.meetings] == [LEAD]
     assert joined.usage.total_tokens == 17
 

@@ -1,3 +1,4 @@
+import asyncio
 import json
 
 import httpx
@@ -23,9 +24,17 @@ def answer(name: str | None = "Ann Lee") -> str:
     return json.dumps({"meetings": [meeting]})
 
 
-def run(endpoint: FakeEndpoint, settings):
-    client = llm.build_client(settings, "http://fake.invalid/v1", endpoint.transport)
-    return llm.extract(client, settings, MESSAGES, ARTICLE)
+def run(endpoint: FakeEndpoint, settings, messages=MESSAGES, article=ARTICLE):
+    """One call of ``llm.aextract`` over the fake endpoint, in an event loop of its own."""
+
+    async def main():
+        client = llm.build_async_client(settings, "http://fake.invalid/v1", endpoint.transport)
+        try:
+            return await llm.aextract(client, settings, messages, article)
+        finally:
+            await llm.aclose(client)
+
+    return asyncio.run(main())
 
 
 def test_a_valid_answer(settings):
@@ -147,36 +156,21 @@ def test_retry_after_is_read_and_capped():
     assert llm._retry_after(_status_error({"retry-after": "Wed, 21 Oct 2015"})) is None
 
 
-def arun(endpoint: FakeEndpoint, settings, messages=MESSAGES, article=ARTICLE):
-    import asyncio
-
-    async def main():
-        client = llm.build_async_client(settings, "http://fake.invalid/v1", endpoint.transport)
-        try:
-            return await llm.aextract(client, settings, messages, article)
-        finally:
-            await llm.aclose(client)
-
-    return asyncio.run(main())
-
-
-def test_async_extract_retries_and_counts_like_the_sync_one(settings):
+def test_transport_errors_and_reasks_are_retried_and_counted(settings):
     endpoint = FakeEndpoint([httpx.Response(503, json={}), ok(answer("Lee Hsien")), ok(answer())])
-    result = arun(endpoint, settings)
+    result = run(endpoint, settings)
     assert result.validated and result.calls == 3
     assert result.usage.total_tokens == 40  # the 503 had no tokens; both answers did
     assert result.failed_attempts[0].error.startswith("InternalServerError")
 
 
-def test_async_extract_gives_up_with_a_transport_error(settings):
+def test_gives_up_with_a_transport_error(settings):
     endpoint = FakeEndpoint([httpx.Response(429, json={})] * 3)
     with pytest.raises(TransportError, match="after 3 attempts"):
-        arun(endpoint, settings)
+        run(endpoint, settings)
 
 
 def test_concurrent_calls_on_one_client_are_counted_apart(settings):
-    import asyncio
-
     def reply(request: httpx.Request) -> httpx.Response:
         tokens = 5 if "first" in request.content.decode() else 50
         return ok(answer(), tokens=tokens)
@@ -199,8 +193,7 @@ def test_concurrent_calls_on_one_client_are_counted_apart(settings):
 def test_template_syntax_in_an_article_is_sent_verbatim(settings):
     text = ARTICLE + " {{ article }} {% if x %} {# note #}"
     endpoint = FakeEndpoint([ok(answer())])
-    client = llm.build_client(settings, "http://fake.invalid/v1", endpoint.transport)
-    llm.extract(client, settings, [{"role": "user", "content": text}], text)
+    run(endpoint, settings, [{"role": "user", "content": text}], text)
     assert endpoint.bodies()[0]["messages"][-1]["content"] == text
 
 

@@ -139,12 +139,9 @@ def test_output_lines_are_plain_json(article_file, settings):
     assert line["provenance"]["schema_version"] == "1"
 
 
-def test_process_one_article_synchronously(article_file, settings):
-    def extract(messages, text):
-        assert "Somchai Wong" in messages[-1]["content"]
-        return Completion(draft(), "{}", Usage(total_tokens=7), calls=2)
-
-    result = runner.process(articles.load(article_file), PROMPT, extract, settings)
+def test_one_article_records_the_attempts_of_its_answer(article_file, settings):
+    answer = Completion(draft(), "{}", Usage(total_tokens=7), calls=2)
+    result = runner.finish(articles.load(article_file), PROMPT, settings, answer, 0.5)
     assert result.ledger.meetings == 1 and result.records[0].provenance.attempts == 2
 
 
