@@ -66,9 +66,14 @@ live: $(VENV)/.local
 	$(BIN)/meetx model fetch
 	$(BIN)/pytest -m live
 
+# mypy reads the code under its import names (meetx.pipeline, meetx.schemas) through
+# .typing/meetx/, symlinks to the folders: it cannot follow setuptools' editable import hook.
 lint: $(VENV)/.dev
-	$(BIN)/ruff check pipeline schemas tests bench
-	$(BIN)/ruff format --check pipeline schemas tests bench
+	$(BIN)/ruff check pipeline schemas prompts tests bench
+	$(BIN)/ruff format --check pipeline schemas prompts tests bench
+	@mkdir -p .typing/meetx
+	@ln -sfn ../../pipeline .typing/meetx/pipeline
+	@ln -sfn ../../schemas .typing/meetx/schemas
 	$(BIN)/mypy
 
 clean:

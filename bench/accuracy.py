@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def meetx(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", "from pipeline.cli import app; app()", *args],
+        [sys.executable, "-c", "from meetx.pipeline.cli.app import app; app()", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -7,7 +7,8 @@ One fake OpenAI-compatible server (tests/faults/fakeserver.py, its own process, 
 answers every request after ``--latency`` seconds with the meeting each synthetic article
 states. Each contestant runs in its own process over the same files:
 
-- ``meetx``: ``pipeline.engine.run`` at ``--concurrency`` (everything: stages, cache, commits);
+- ``meetx``: ``meetx.pipeline.batch.engine.run`` at ``--concurrency`` (everything: stages,
+  cache, commits);
 - ``meetx-inline``: the same with the CPU-bound stages in the event loop's process;
 - ``sequential``: what a user writes by hand, one ``instructor`` call after another;
 - ``langextract``: ``lx.extract`` with the OpenAI provider pointed at the same server,
@@ -53,9 +54,10 @@ def rss_mb() -> float:
 def run_meetx(
     url: str, folder: Path, concurrency: int, work: Path, workers: int | None = None
 ) -> int:
-    from pipeline import engine, prompts
-    from pipeline.config import Settings
-    from pipeline.sinks import OutputStore
+    from meetx.pipeline.batch import engine
+    from meetx.pipeline.batch.sinks import OutputStore
+    from meetx.pipeline.config import Settings
+    from meetx.pipeline.extraction import prompts
 
     settings = Settings.from_env(  # MEETX_WORKERS and the like apply; these flags win
         os.environ,
@@ -76,7 +78,7 @@ def run_sequential(url: str, folder: Path, concurrency: int, work: Path) -> int:
     import instructor
     import openai
 
-    from schemas.draft import ArticleDraft
+    from meetx.schemas.draft import ArticleDraft
 
     client = instructor.from_openai(
         openai.OpenAI(base_url=url, api_key="bench"), mode=instructor.Mode.JSON
@@ -156,9 +158,17 @@ CONTESTANTS = {
     "langextract": run_langextract,
 }
 IMPORTS = {  # imported before the clock starts
-    "meetx": ["pipeline.engine", "pipeline.prompts", "pipeline.cli"],
-    "meetx-inline": ["pipeline.engine", "pipeline.prompts", "pipeline.cli"],
-    "sequential": ["instructor", "openai", "schemas.draft"],
+    "meetx": [
+        "meetx.pipeline.batch.engine",
+        "meetx.pipeline.extraction.prompts",
+        "meetx.pipeline.cli.app",
+    ],
+    "meetx-inline": [
+        "meetx.pipeline.batch.engine",
+        "meetx.pipeline.extraction.prompts",
+        "meetx.pipeline.cli.app",
+    ],
+    "sequential": ["instructor", "openai", "meetx.schemas.draft"],
     "langextract": ["langextract", "langextract.providers.openai"],
 }
 

@@ -30,6 +30,7 @@ Environment variables:
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -37,10 +38,21 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from pipeline.errors import ConfigError
+from meetx.pipeline.errors import ConfigError
 
 EMBEDDED_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _packaged_prompts() -> Path:
+    """The prompt files shipped with meetx (package ``meetx.prompts``), wherever it is
+    installed: the checkout's ``prompts/`` in an editable install, site-packages otherwise."""
+    found = importlib.resources.files("meetx.prompts")
+    if not isinstance(found, Path):  # installed in a zip file: not supported
+        raise ConfigError(f"the prompt files are not in a folder: {found}")
+    return found
+
+
+PROMPTS_DIR = _packaged_prompts()
 
 
 def _default_cache_dir(env: Mapping[str, str]) -> Path:
@@ -80,7 +92,7 @@ class Settings(BaseModel):
     constrain: bool = True
     output_dir: Path = Path("output")
     cache_dir: Path = Path("~/.cache/meetx").expanduser()
-    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    prompts_dir: Path = PROMPTS_DIR
     prompt_version: str | None = Field(default=None, description="None: the newest")
     max_reasks: int = Field(default=1, ge=0, le=5)
     max_transport_retries: int = Field(default=4, ge=0, le=20)

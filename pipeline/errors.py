@@ -23,7 +23,7 @@ the record's ``issues`` list, and the record goes to review.
 
 from __future__ import annotations
 
-from schemas.record import Attempt, Usage
+from meetx.schemas.record import Attempt, Usage
 
 
 class MeetxError(Exception):

@@ -6,9 +6,9 @@
 - :mod:`schemas.record`: output lines (``MeetingRecord``, ``ReviewItem``) with provenance.
 """
 
-from schemas.article import Article
-from schemas.draft import ArticleDraft, MeetingDraft, ParticipantDraft
-from schemas.meeting import (
+from meetx.schemas.article import Article
+from meetx.schemas.draft import ArticleDraft, MeetingDraft, ParticipantDraft
+from meetx.schemas.meeting import (
     Evidence,
     Meeting,
     MeetingFormat,
@@ -17,7 +17,7 @@ from schemas.meeting import (
     Participant,
     Venue,
 )
-from schemas.record import (
+from meetx.schemas.record import (
     SCHEMA_VERSION,
     Attempt,
     Issue,

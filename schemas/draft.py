@@ -2,7 +2,7 @@
 
 Small models copy words well and compute badly (every one tried turned "agreed Thursday" into
 the publication date), so the model quotes the date, time and duration expressions and code
-resolves them (see ``pipeline.normalise``).
+resolves them (see ``pipeline.rules.normalise``).
 
 Every field is *required* and nullable, with no default: llama.cpp's grammar writes required
 properties first and drops optional ones, so an optional field is a field the model never
@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from schemas.text import occurs_in
+from meetx.schemas.text import occurs_in
 
 # Bounds on the lists: the grammar then cannot let a small model repeat items until max_tokens.
 # (No maxLength on strings: llama.cpp turns it into a grammar hundreds of rules deep.)

@@ -13,7 +13,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.meeting import MeetingFormat, MeetingStatus, Venue
+from meetx.schemas.meeting import MeetingFormat, MeetingStatus, Venue
 
 
 class Mention(BaseModel):

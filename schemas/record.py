@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.meeting import Meeting
+from meetx.schemas.meeting import Meeting
 
 SCHEMA_VERSION = "1"
 

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.record import MeetingRecord
+from meetx.schemas.record import MeetingRecord
 
 
 class Action(StrEnum):

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pipeline.config import Settings
+from meetx.pipeline.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -12,10 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import export, merge
-from pipeline.cli import app
-from pipeline.errors import ExportError
-from pipeline.review import ReviewLog
+from meetx.pipeline.cli.app import app
+from meetx.pipeline.errors import ExportError
+from meetx.pipeline.workflow import export, merge
+from meetx.pipeline.workflow.review import ReviewLog
 from tests.review import seeds
 
 pytestmark = pytest.mark.skipif(

@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from pipeline.sinks import OutputStore
+from meetx.pipeline.batch.sinks import OutputStore
 from tests.faults.fakeserver import synthetic_article
 
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import engine, prompts
-from pipeline.config import Settings
-from pipeline.sinks import OutputStore
+from meetx.pipeline.batch import engine
+from meetx.pipeline.batch.sinks import OutputStore
+from meetx.pipeline.config import Settings
+from meetx.pipeline.extraction import prompts
 from tests.faults.fakeserver import FakeServer, synthetic_article
 
 INJECTION = (
@@ -114,7 +115,7 @@ def test_unreadable_files_are_logged_one_line_each(
 ):
     (tmp_path / "empty.txt").write_bytes(b"")
     settings = Settings(base_url="http://127.0.0.1:9/v1", output_dir=tmp_path / "out")
-    with caplog.at_level(logging.WARNING, logger="pipeline"):
+    with caplog.at_level(logging.WARNING, logger="meetx.pipeline"):
         summary = engine.run(
             [tmp_path / "empty.txt"],
             settings,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.sinks import OutputStore
+from meetx.pipeline.batch.sinks import OutputStore
 from tests.conftest import ROOT
 from tests.faults.fakeserver import FakeServer, Faults
 from tests.faults.helpers import assert_exactly_once, write_articles
@@ -45,7 +45,7 @@ def start(server: FakeServer, articles: Path, out: Path) -> subprocess.Popen[str
         "MEETX_TIMEOUT_S": "5",
         "MEETX_CONCURRENCY": str(CONCURRENCY),
     }
-    command = [sys.executable, "-c", "from pipeline.cli import app; app()"]
+    command = [sys.executable, "-c", "from pipeline.cli.app import app; app()"]
     return subprocess.Popen(
         [*command, "extract", str(articles), "--output", str(out)],
         cwd=ROOT,

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import engine, prompts
-from pipeline.config import Settings
-from pipeline.sinks import OutputStore
+from meetx.pipeline.batch import engine
+from meetx.pipeline.batch.sinks import OutputStore
+from meetx.pipeline.config import Settings
+from meetx.pipeline.extraction import prompts
 from tests.faults.fakeserver import FAULTS, TRANSPORT_FAULTS, FakeServer, Faults
 from tests.faults.helpers import assert_exactly_once, write_articles
 

@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from pipeline.throttle import Throttle
+from meetx.pipeline.model.throttle import Throttle
 from tests.conftest import completion
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import app
-from pipeline.local_model import QWEN_1_5B, ensure_weights
-from schemas.draft import ArticleDraft
+from meetx.pipeline.cli.app import app
+from meetx.pipeline.model.local_model import QWEN_1_5B, ensure_weights
+from meetx.schemas.draft import ArticleDraft
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.live
@@ -28,7 +28,7 @@ def test_the_draft_schema_converts_to_a_grammar():
 def test_weights_are_the_pinned_file(tmp_path: Path):
     import os
 
-    from pipeline.config import Settings
+    from meetx.pipeline.config import Settings
 
     path = ensure_weights(Settings.from_env(os.environ).cache_dir)
     assert path.name == QWEN_1_5B.filename and path.stat().st_size == QWEN_1_5B.size

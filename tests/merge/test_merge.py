@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import merge
-from pipeline.cli import app
-from pipeline.review import ReviewLog, load_article
-from pipeline.review_edit import Assignment
-from schemas.event import Event
-from schemas.meeting import MeetingFormat, Participant, Venue
-from schemas.record import MeetingRecord
+from meetx.pipeline.cli.app import app
+from meetx.pipeline.workflow import merge
+from meetx.pipeline.workflow.review import ReviewLog, load_article
+from meetx.pipeline.workflow.review_edit import Assignment
+from meetx.schemas.event import Event
+from meetx.schemas.meeting import MeetingFormat, Participant, Venue
+from meetx.schemas.record import MeetingRecord
 from tests.review import seeds
 
 pytestmark = pytest.mark.skipif(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.names import fullest, parse, same_name
+from meetx.pipeline.text.names import fullest, parse, same_name
 
 
 @pytest.mark.parametrize(

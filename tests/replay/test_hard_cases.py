@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import evaluate
-from pipeline.cli import app
-from pipeline.sinks import OutputStore
-from schemas.meeting import Meeting
+from meetx.pipeline.batch.sinks import OutputStore
+from meetx.pipeline.cli.app import app
+from meetx.pipeline.evaluation import evaluate
+from meetx.schemas.meeting import Meeting
 from tests.conftest import FIXTURES, ROOT
 
 ARTICLES = ROOT / "tests" / "articles"

@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import align, articles, evaluate
-from pipeline.cli import app
-from pipeline.sinks import OutputStore
-from schemas.record import MeetingRecord, ReviewItem
+from meetx.pipeline.batch.sinks import OutputStore
+from meetx.pipeline.cli.app import app
+from meetx.pipeline.evaluation import evaluate
+from meetx.pipeline.grounding import align
+from meetx.pipeline.reading import articles
+from meetx.schemas.record import MeetingRecord, ReviewItem
 from tests.conftest import FIXTURES, SEEDS
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import report
-from pipeline.review import ReviewLog, load_article
+from meetx.pipeline.workflow import report
+from meetx.pipeline.workflow.review import ReviewLog, load_article
 from tests.conftest import ROOT
 from tests.report.cdp import Browser, chromium
 from tests.review import seeds

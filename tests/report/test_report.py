@@ -7,9 +7,9 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import report
-from pipeline.cli import app
-from pipeline.review import ReviewLog
+from meetx.pipeline.cli.app import app
+from meetx.pipeline.workflow import report
+from meetx.pipeline.workflow.review import ReviewLog
 from tests.review import seeds
 
 pytestmark = pytest.mark.skipif(

@@ -12,11 +12,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipeline import align, articles, checks, normalise
-from pipeline.sinks import ArticleResult, OutputStore
-from schemas.article import Article
-from schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Outcome, Participant, Venue
-from schemas.record import Issue, LedgerEntry, MeetingRecord, Provenance, ReviewItem
+from meetx.pipeline.batch.sinks import ArticleResult, OutputStore
+from meetx.pipeline.grounding import align, checks
+from meetx.pipeline.reading import articles
+from meetx.pipeline.rules import normalise
+from meetx.schemas.article import Article
+from meetx.schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Outcome, Participant, Venue
+from meetx.schemas.record import Issue, LedgerEntry, MeetingRecord, Provenance, ReviewItem
 from tests.conftest import ROOT, SEEDS
 
 GOLD = ROOT.parent / "shared" / "gold" / "seeds.jsonl"  # shared/ beside the clone

@@ -13,8 +13,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from pipeline.review import ReviewLog
-from schemas.review import Action
+from meetx.pipeline.workflow.review import ReviewLog
+from meetx.schemas.review import Action
 from tests.conftest import ROOT
 from tests.review import seeds
 

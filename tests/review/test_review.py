@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import reextract
-from pipeline.cli import app
-from pipeline.errors import InvalidEdit, ReviewError, UnknownItem
-from pipeline.prompts import Prompt
-from pipeline.review import ReviewLog, load_article
-from pipeline.review_edit import Assignment
-from pipeline.sinks import ArticleResult
-from schemas.article import Article
-from schemas.record import LedgerEntry, ReviewItem
-from schemas.review import Action
+from meetx.pipeline.batch.sinks import ArticleResult
+from meetx.pipeline.cli.app import app
+from meetx.pipeline.errors import InvalidEdit, ReviewError, UnknownItem
+from meetx.pipeline.extraction.prompts import Prompt
+from meetx.pipeline.workflow import reextract
+from meetx.pipeline.workflow.review import ReviewLog, load_article
+from meetx.pipeline.workflow.review_edit import Assignment
+from meetx.schemas.article import Article
+from meetx.schemas.record import LedgerEntry, ReviewItem
+from meetx.schemas.review import Action
 from tests.review import seeds
 
 pytestmark = pytest.mark.skipif(

@@ -2,9 +2,9 @@ import datetime as dt
 
 import pytest
 
-from pipeline import align
-from schemas.article import Article
-from schemas.meeting import Meeting, MeetingStatus, Outcome, Participant
+from meetx.pipeline.grounding import align
+from meetx.schemas.article import Article
+from meetx.schemas.meeting import Meeting, MeetingStatus, Outcome, Participant
 
 TEXT = (
     "U.S. Secretary of State Antony Blinken met “Japan’s” foreign minister.\n\n"

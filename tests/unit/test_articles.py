@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import articles
-from pipeline.errors import ArticleError
+from meetx.pipeline.errors import ArticleError
+from meetx.pipeline.reading import articles
 from tests.conftest import SEEDS
 
 

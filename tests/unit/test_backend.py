@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipeline import backend, llm, local_model
-from pipeline.errors import ModelSetupError, TransportError
+from meetx.pipeline.errors import ModelSetupError, TransportError
+from meetx.pipeline.model import backend, llm, local_model
 from tests.conftest import FakeEndpoint
 
 MESSAGES = [{"role": "user", "content": "Ann Lee met Somchai Wong."}]

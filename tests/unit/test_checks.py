@@ -1,8 +1,8 @@
 import datetime as dt
 
-from pipeline import align, checks
-from schemas.article import Article
-from schemas.meeting import Meeting, MeetingStatus, Outcome, Participant
+from meetx.pipeline.grounding import align, checks
+from meetx.schemas.article import Article
+from meetx.schemas.meeting import Meeting, MeetingStatus, Outcome, Participant
 
 TEXT = (
     "Singaporean Foreign Minister Ann Lee met her Thai counterpart, Somchai Wong, in Bangkok "

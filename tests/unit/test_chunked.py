@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 
-from pipeline import align, chunked, consolidate, normalise
-from pipeline.config import PROJECT_ROOT
-from pipeline.errors import ExtractionError
-from pipeline.llm import Completion
-from pipeline.prompts import load
-from schemas.article import Article
-from schemas.draft import ArticleDraft
-from schemas.record import Usage
+from meetx.pipeline.config import PROMPTS_DIR
+from meetx.pipeline.errors import ExtractionError
+from meetx.pipeline.extraction import chunked
+from meetx.pipeline.extraction.prompts import load
+from meetx.pipeline.grounding import align
+from meetx.pipeline.model.llm import Completion
+from meetx.pipeline.rules import consolidate, normalise
+from meetx.schemas.article import Article
+from meetx.schemas.draft import ArticleDraft
+from meetx.schemas.record import Usage
 
-PROMPT = load(PROJECT_ROOT / "prompts")
+PROMPT = load(PROMPTS_DIR)
 FILLER = "Markets were calm and the weather in the capital stayed mild all week long. "
 LIMA = "Foreign Minister Ann Lee met Peruvian Foreign Minister Jorge Salas in Lima on Monday. "
 AGREED = "Lee and Salas agreed to open a consulate in Cusco. "
@@ -62,7 +64,7 @@ def test_pieces_are_extracted_and_joined():
 
 
 def test_the_halves_merge_and_offsets_point_into_the_whole_text():
-    from pipeline import articles
+    from meetx.pipeline.reading import articles
 
     article = articles.parse(TEXT, "long.txt")
     joined = extract(answer_for, article)
@@ -144,7 +146,7 @@ def test_a_failed_second_pass_keeps_the_first_answer_and_its_cost():
 
 
 def test_answers_joined_may_hold_more_meetings_than_one_answer_may():
-    from schemas.draft import MAX_MEETINGS
+    from meetx.schemas.draft import MAX_MEETINGS
 
     one = draft_of(NAMES, "Ann Lee", "Jorge Salas")
     full = ArticleDraft.model_validate({"meetings": [one.meetings[0]] * MAX_MEETINGS})

@@ -1,6 +1,6 @@
 import itertools
 
-from pipeline import articles, clean
+from meetx.pipeline.reading import articles, clean
 
 PAGE = """Menu Content
 Go Top

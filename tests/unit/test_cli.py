@@ -2,10 +2,10 @@ import json
 
 from typer.testing import CliRunner
 
-from pipeline.cli import app
-from pipeline.config import PROJECT_ROOT
-from schemas.draft import ArticleDraft
-from schemas.record import MeetingRecord
+from meetx.pipeline.cli.app import app
+from meetx.schemas.draft import ArticleDraft
+from meetx.schemas.record import MeetingRecord
+from tests.conftest import ROOT
 
 runner = CliRunner()
 
@@ -15,7 +15,7 @@ def test_schema_prints_the_output_line_schema_and_the_copy_is_current():
     assert result.exit_code == 0
     printed = json.loads(result.stdout)
     assert printed == MeetingRecord.model_json_schema()
-    kept = json.loads((PROJECT_ROOT / "schemas" / "meeting_record.schema.json").read_text())
+    kept = json.loads((ROOT / "schemas" / "meeting_record.schema.json").read_text())
     assert kept == printed, "run: meetx schema > schemas/meeting_record.schema.json"
 
 

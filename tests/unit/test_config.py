@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import EMBEDDED_MODEL, Settings
-from pipeline.errors import ConfigError
+from meetx.pipeline.config import EMBEDDED_MODEL, Settings
+from meetx.pipeline.errors import ConfigError
 
 
 def test_defaults_mean_the_embedded_model():

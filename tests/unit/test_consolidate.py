@@ -1,8 +1,8 @@
 import datetime as dt
 
-from pipeline import consolidate, outcomes
-from schemas.article import Article
-from schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Outcome, Participant, Venue
+from meetx.pipeline.rules import consolidate, outcomes
+from meetx.schemas.article import Article
+from meetx.schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Outcome, Participant, Venue
 
 ARTICLE = Article(id="a", path="a", published=dt.date(2020, 3, 6), text="...")  # a Friday
 LEE = Participant(name="Ann Lee", country="Singapore", country_code="SG")

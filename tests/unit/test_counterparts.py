@@ -4,8 +4,9 @@ import datetime as dt
 
 import pytest
 
-from pipeline import articles, clean, consolidate, counterparts
-from schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Participant
+from meetx.pipeline.reading import articles, clean
+from meetx.pipeline.rules import consolidate, counterparts
+from meetx.schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Participant
 
 TEXT = """Envoys agree on fisheries
 

@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from schemas.draft import ParticipantDraft
+from meetx.schemas.draft import ParticipantDraft
 
 ARTICLE = "US envoy Joseph Yun met Japanese envoy Kenji Kanasugi and U.N. officials."
 

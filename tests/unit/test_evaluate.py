@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import evaluate
-from pipeline.cli import app
+from meetx.pipeline.cli.app import app
+from meetx.pipeline.evaluation import evaluate
 
 TEXT = (
     "Foreign Minister Ann Lee met her Thai counterpart Somchai Wong and a Lao deputy minister "

@@ -5,8 +5,8 @@ import httpx
 import pytest
 from tenacity import RetryCallState
 
-from pipeline import llm
-from pipeline.errors import ExtractionError, ReplayMiss, TransportError
+from meetx.pipeline.errors import ExtractionError, ReplayMiss, TransportError
+from meetx.pipeline.model import llm
 from tests.conftest import FakeEndpoint, bangkok_meeting, completion, ok, person
 
 ARTICLE = "Foreign Minister Ann Lee met Thai Foreign Minister Somchai Wong in Bangkok on Monday."

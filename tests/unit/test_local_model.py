@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import local_model
-from pipeline.config import Settings
-from pipeline.errors import ModelSetupError, WeightsMismatch
+from meetx.pipeline.config import Settings
+from meetx.pipeline.errors import ModelSetupError, WeightsMismatch
+from meetx.pipeline.model import local_model
 
 CHUNKS = [b"alpha-", b"beta-", b"gamma"]
 

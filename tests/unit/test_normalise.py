@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from pipeline import normalise
-from schemas.meeting import MeetingStatus
+from meetx.pipeline.rules import normalise
+from meetx.schemas.meeting import MeetingStatus
 
 HELD, SCHEDULED = MeetingStatus.held, MeetingStatus.scheduled
 FRI = dt.date(2017, 8, 4)  # a Friday
@@ -113,7 +113,7 @@ def test_weekday_without_publication_date_takes_the_one_matching_full_date():
 
 
 def test_country_only_participants_are_dropped():
-    from schemas.draft import ParticipantDraft
+    from meetx.schemas.draft import ParticipantDraft
 
     country_only = ParticipantDraft(mention="US", name=None, role="Country", country="US")
     unnamed = ParticipantDraft(

@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline import places
+from meetx.pipeline.rules import places
 
 
 @pytest.mark.parametrize(

@@ -2,14 +2,14 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import prompts
-from pipeline.config import PROJECT_ROOT
-from pipeline.errors import PromptError
-from schemas.article import Article
-from schemas.draft import ArticleDraft
+from meetx.pipeline.config import PROMPTS_DIR
+from meetx.pipeline.errors import PromptError
+from meetx.pipeline.extraction import prompts
+from meetx.schemas.article import Article
+from meetx.schemas.draft import ArticleDraft
 from tests.conftest import SEEDS
 
-PROMPTS = PROJECT_ROOT / "prompts"
+PROMPTS = PROMPTS_DIR
 ALL = [prompts._parse(p) for p in prompts.available(PROMPTS)]
 
 

@@ -4,8 +4,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipeline.errors import ReplayMiss
-from pipeline.replay import RecordingTransport, ReplayTransport, request_key
+from meetx.pipeline.errors import ReplayMiss
+from meetx.pipeline.model.replay import RecordingTransport, ReplayTransport, request_key
 from tests.conftest import completion
 
 BODY = {"model": "m", "messages": [{"role": "user", "content": "hello"}]}

@@ -6,19 +6,21 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import articles, engine, runner
-from pipeline.backend import Endpoint
-from pipeline.config import PROJECT_ROOT
-from pipeline.errors import ExtractionError, ReplayMiss
-from pipeline.llm import Completion
-from pipeline.prompts import load
-from pipeline.sinks import OutputStore
-from pipeline.throttle import Traffic
-from schemas.draft import ArticleDraft
-from schemas.record import Attempt, Usage
+from meetx.pipeline.batch import engine
+from meetx.pipeline.batch.sinks import OutputStore
+from meetx.pipeline.config import PROMPTS_DIR
+from meetx.pipeline.errors import ExtractionError, ReplayMiss
+from meetx.pipeline.extraction import runner
+from meetx.pipeline.extraction.prompts import load
+from meetx.pipeline.model.backend import Endpoint
+from meetx.pipeline.model.llm import Completion
+from meetx.pipeline.model.throttle import Traffic
+from meetx.pipeline.reading import articles
+from meetx.schemas.draft import ArticleDraft
+from meetx.schemas.record import Attempt, Usage
 from tests.conftest import bangkok_meeting, person
 
-PROMPT = load(PROJECT_ROOT / "prompts")
+PROMPT = load(PROMPTS_DIR)
 TEXT = (
     "Published: May 5, 2020\n\nForeign Minister Ann Lee met her Thai counterpart, "
     "Somchai Wong, in Bangkok on Monday. They agreed to open a consulate.\n"
@@ -194,7 +196,7 @@ def test_answers_come_from_the_cache_the_second_time(article_file, settings):
 
 
 def test_another_run_on_the_same_output_is_refused(article_file, settings):
-    from pipeline.errors import OutputBusy
+    from meetx.pipeline.errors import OutputBusy
 
     store = OutputStore(settings.output_dir)
     with store.lock(), pytest.raises(OutputBusy, match="another meetx run"):
@@ -215,7 +217,7 @@ def test_an_output_directory_inside_the_input_is_not_read(tmp_path, settings):
 def test_a_disk_that_fills_up_stops_the_run_and_keeps_what_was_committed(
     tmp_path, settings, monkeypatch
 ):
-    from pipeline.errors import OutputError
+    from meetx.pipeline.errors import OutputError
 
     folder = tmp_path / "in"
     folder.mkdir()
@@ -244,7 +246,7 @@ def test_a_broken_cache_is_turned_off_and_the_run_goes_on(
 ):
     import sqlite3
 
-    from pipeline import cache
+    from meetx.pipeline.batch import cache
 
     def full(completion):
         raise sqlite3.OperationalError("database or disk is full")
@@ -256,7 +258,7 @@ def test_a_broken_cache_is_turned_off_and_the_run_goes_on(
 
 
 def test_a_cache_that_cannot_be_opened_stops_the_run_before_it_starts(article_file, settings):
-    from pipeline.errors import OutputError
+    from meetx.pipeline.errors import OutputError
 
     blocked = settings.output_dir / "cache-is-a-directory"
     blocked.mkdir(parents=True)

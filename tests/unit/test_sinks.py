@@ -2,9 +2,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from pipeline.sinks import ArticleResult, OutputStore
-from schemas.meeting import Meeting, MeetingStatus
-from schemas.record import Issue, LedgerEntry, MeetingRecord, Provenance, ReviewItem
+from meetx.pipeline.batch.sinks import ArticleResult, OutputStore
+from meetx.schemas.meeting import Meeting, MeetingStatus
+from meetx.schemas.record import Issue, LedgerEntry, MeetingRecord, Provenance, ReviewItem
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -112,7 +112,7 @@ def test_recover_leaves_a_clean_file_alone(tmp_path: Path):
 def test_a_second_writer_is_refused(tmp_path: Path):
     import pytest
 
-    from pipeline.errors import OutputBusy
+    from meetx.pipeline.errors import OutputBusy
 
     store = OutputStore(tmp_path)
     with store.lock(), pytest.raises(OutputBusy), OutputStore(tmp_path).lock():

@@ -1,0 +1,122 @@
+"""Versioned prompt files -> chat messages.
+
+A prompt lives in ``prompts/<task>/vN.toml`` with ``version``, ``system``, ``user`` (a
+``string.Template`` with ``$article``), ``input`` (``text``: the article as read; ``body``:
+its prose without menus, headers, captions and repeats, see ``pipeline.reading.clean``) and
+``[[examples]]`` (an invented article and the answer the model should give). Examples become
+user/assistant turns after the system message, and the article comes last, so the fixed part
+of the prompt is one identical prefix that llama.cpp's server keeps cached from one article
+to the next.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+
+from meetx.pipeline.errors import PromptError
+from meetx.pipeline.grounding import align
+from meetx.pipeline.reading import articles, clean
+from meetx.schemas.article import Article
+
+_VERSION_FILE = re.compile(r"^v(\d+)\.toml$")
+
+
+@dataclass(frozen=True)
+class Example:
+    article: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Prompt:
+    version: str
+    system: str
+    user: Template
+    examples: tuple[Example, ...]
+    path: Path
+    input: str = "text"
+
+    def render(self, article: Article) -> list[dict[str, str]]:
+        """The messages for the whole article."""
+        return self._messages(self._input(article))
+
+    def render_chunks(self, article: Article, max_chars: int) -> list[list[dict[str, str]]]:
+        """The messages for each piece of a long article (one piece for most articles)."""
+        return [self._messages(piece) for piece in clean.chunks(self._input(article), max_chars)]
+
+    def render_without(
+        self, article: Article, max_chars: int, quotes: Sequence[str]
+    ) -> list[list[dict[str, str]]]:
+        """The messages of :meth:`render_chunks` for the text without ``quotes`` (the sentences
+        a first answer reported from), or none when not one of them is found in it."""
+        text = self._input(article)
+        rest = text
+        for quote in quotes:
+            span = align.locate(quote, rest)
+            if span is not None:
+                rest = rest[: span.start] + rest[span.end :]
+        if rest == text:
+            return []
+        rest = re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", rest).strip()
+        return [self._messages(piece) for piece in clean.chunks(rest, max_chars)]
+
+    @functools.cached_property
+    def _prefix(self) -> tuple[tuple[str, str], ...]:
+        """System message and examples, rendered once: the same for every article."""
+        turns = [("system", self.system)]
+        for example in self.examples:
+            turns.append(("user", self._user(self._input(articles.parse(example.article)))))
+            turns.append(("assistant", example.answer))
+        return tuple(turns)
+
+    def _messages(self, text: str) -> list[dict[str, str]]:
+        fixed = [{"role": role, "content": content} for role, content in self._prefix]
+        return [*fixed, {"role": "user", "content": self._user(text)}]
+
+    def _input(self, article: Article) -> str:
+        return clean.body(article) if self.input == "body" else article.text
+
+    def _user(self, text: str) -> str:
+        # the article sits between <<< and >>>: it must not close the fence itself
+        return self.user.substitute(article=text.replace(">>>", "> > >"))
+
+
+def available(prompts_dir: Path, task: str = "meeting") -> list[Path]:
+    """Prompt files of ``task``, oldest version first."""
+    files = [p for p in (prompts_dir / task).glob("v*.toml") if _VERSION_FILE.match(p.name)]
+    return sorted(files, key=lambda p: int(_VERSION_FILE.match(p.name).group(1)))  # type: ignore[union-attr]
+
+
+def load(prompts_dir: Path, version: str | None = None, task: str = "meeting") -> Prompt:
+    """Load ``version`` (e.g. ``meeting-v1``), or the newest when None."""
+    files = available(prompts_dir, task)
+    if not files:
+        raise PromptError(f"no prompt files in {prompts_dir / task}")
+    if version is None:
+        return _parse(files[-1])
+    for path in files:
+        prompt = _parse(path)
+        if prompt.version == version:
+            return prompt
+    known = ", ".join(_parse(p).version for p in files)
+    raise PromptError(f"no prompt version {version!r} (known: {known})")
+
+
+def _parse(path: Path) -> Prompt:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        examples = tuple(Example(e["article"], e["answer"]) for e in data.get("examples", []))
+        source = data.get("input", "text")
+        if source not in ("text", "body"):
+            raise PromptError(f"{path}: input must be 'text' or 'body', not {source!r}")
+        return Prompt(
+            data["version"], data["system"], Template(data["user"]), examples, path, source
+        )
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise PromptError(f"cannot read prompt {path}: {exc}") from exc

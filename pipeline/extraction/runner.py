@@ -1,0 +1,206 @@
+"""One article through the stages: its answer (or failure) into records and review items.
+
+The runner knows no network: :func:`finish` is handed the answer itself (or the error that
+came instead), which is how the batch engine (``pipeline.batch.engine``) calls it once an answer
+has come from the endpoint or the cache.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from meetx.pipeline.batch.sinks import ArticleResult
+from meetx.pipeline.config import Settings
+from meetx.pipeline.errors import ExtractionError
+from meetx.pipeline.extraction.prompts import Prompt
+from meetx.pipeline.grounding import align, checks
+from meetx.pipeline.rules import consolidate, normalise
+from meetx.schemas.article import Article
+from meetx.schemas.meeting import Meeting
+from meetx.schemas.record import (
+    SCHEMA_VERSION,
+    Issue,
+    LedgerEntry,
+    MeetingRecord,
+    Provenance,
+    ReviewItem,
+    Usage,
+)
+
+if TYPE_CHECKING:
+    from meetx.pipeline.model.llm import Completion
+
+log = logging.getLogger(__name__)
+
+MAX_PROBLEMS = 20  # unreadable files listed in the summary; all are logged
+
+
+@dataclass
+class Summary:
+    """A run in numbers. ``usage`` is what this run paid, ``cached_usage`` what it did not."""
+
+    articles: int = 0
+    skipped: int = 0
+    unreadable: int = 0
+    meetings: int = 0
+    flagged: int = 0
+    failed: int = 0
+    cached: int = 0
+    usage: Usage = field(default_factory=Usage)
+    cached_usage: Usage = field(default_factory=Usage)
+    requests: int = 0
+    failed_requests: int = 0
+    seconds: float = 0.0
+    interrupted: bool = False
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, result: ArticleResult, cached: bool = False) -> None:
+        self.articles += 1
+        self.meetings += result.ledger.meetings
+        self.flagged += result.ledger.flagged
+        self.failed += int(result.ledger.failed)
+        if cached:
+            self.cached += 1
+            self.cached_usage = self.cached_usage + result.ledger.usage
+        else:
+            self.usage = self.usage + result.ledger.usage
+
+    def problem(self, message: str) -> None:
+        """An input that is no article: logged on stderr, kept for the summary (the first few)."""
+        self.unreadable += 1
+        log.warning("skipped: %s", message)
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(message)
+
+    def cost(self, settings: Settings) -> float:
+        """USD paid this run, at the configured prices (failed attempts included)."""
+        return cost(self.usage, settings) or 0.0
+
+
+def _provenance(article: Article, settings: Settings, prompt: Prompt) -> Provenance:
+    return Provenance(
+        article_id=article.id,
+        article_path=article.path,
+        model=settings.model,
+        prompt_version=prompt.version,
+        schema_version=SCHEMA_VERSION,
+        extracted_at=dt.datetime.now(dt.UTC),
+    )
+
+
+def finish(
+    article: Article,
+    prompt: Prompt,
+    settings: Settings,
+    answer: Completion | ExtractionError,
+    seconds: float,
+) -> ArticleResult:
+    """Normalise, ground and check the model's answer for one article; never raises for it."""
+    provenance = _provenance(article, settings, prompt)
+    if isinstance(answer, ExtractionError):
+        exc = answer
+        provenance = provenance.model_copy(
+            update={
+                "usage": exc.usage,
+                "cost_usd": cost(exc.usage, settings),
+                "attempts": max(len(exc.attempts), 1),
+                "seconds": round(seconds, 2),
+            }
+        )
+        item = ReviewItem(
+            kind="failed_article",
+            reasons=[Issue(kind=type(exc).__name__, message=str(exc))],
+            provenance=provenance,
+            raw_output=exc.attempts[-1].raw_output if exc.attempts else None,
+            failed_attempts=exc.attempts,
+        )
+        ledger = _ledger(provenance, meetings=0, flagged=0, failed=True)
+        return ArticleResult(ledger=ledger, review=[item])
+    completion = answer
+    provenance = provenance.model_copy(
+        update={
+            "usage": completion.usage,
+            "cost_usd": cost(completion.usage, settings),
+            "attempts": completion.calls,
+            "seconds": round(seconds, 2),
+        }
+    )
+    result = ArticleResult(ledger=_ledger(provenance, 0, 0, failed=False))
+    found: list[Meeting] = []
+    for draft in completion.draft.meetings:
+        try:
+            found.append(normalise.meeting(draft, article))
+        except ValidationError as exc:
+            result.review.append(
+                ReviewItem(
+                    kind="flagged_record",
+                    provenance=provenance,
+                    raw_output=completion.raw_output,
+                    reasons=[Issue(kind="invalid_meeting", message=str(exc)[:1000])],
+                    failed_attempts=completion.failed_attempts,
+                )
+            )
+    for index, merged in enumerate(consolidate.meetings(found, article)):
+        record_id = f"{article.id[:16]}-{prompt.version}-{index}"
+        meeting = align.ground(merged, article)
+        # An answer that failed validation after every re-ask is kept (see llm._salvage):
+        # the checks flag the meetings at fault (a name the text never gives), not the others.
+        issues = checks.run(meeting, article)
+        record = MeetingRecord(id=record_id, meeting=meeting, provenance=provenance, issues=issues)
+        if issues:
+            result.review.append(
+                ReviewItem(
+                    kind="flagged_record",
+                    reasons=issues,
+                    provenance=provenance,
+                    record=record,
+                    raw_output=completion.raw_output,
+                    failed_attempts=completion.failed_attempts,
+                )
+            )
+        else:
+            result.records.append(record)
+    result.ledger = _ledger(
+        provenance, meetings=len(result.records), flagged=len(result.review), failed=False
+    )
+    return result
+
+
+def cost(usage: Usage, settings: Settings) -> float | None:
+    """USD for ``usage`` at the configured prices, or None when no price is configured."""
+    if not (settings.price_in_per_mtok or settings.price_out_per_mtok):
+        return None
+    paid = usage.prompt_tokens * settings.price_in_per_mtok
+    paid += usage.completion_tokens * settings.price_out_per_mtok
+    return round(paid / 1e6, 6)
+
+
+def mark_cached(result: ArticleResult) -> ArticleResult:
+    """The same result, its provenance saying the answer came from the cache."""
+
+    def cached(provenance: Provenance) -> Provenance:
+        return provenance.model_copy(update={"cached": True})
+
+    return ArticleResult(
+        ledger=result.ledger,
+        records=[r.model_copy(update={"provenance": cached(r.provenance)}) for r in result.records],
+        review=[i.model_copy(update={"provenance": cached(i.provenance)}) for i in result.review],
+    )
+
+
+def _ledger(provenance: Provenance, meetings: int, flagged: int, failed: bool) -> LedgerEntry:
+    return LedgerEntry(
+        key=list(provenance.key()),
+        article_path=provenance.article_path,
+        meetings=meetings,
+        flagged=flagged,
+        failed=failed,
+        finished_at=dt.datetime.now(dt.UTC),
+        usage=provenance.usage,
+        cost_usd=provenance.cost_usd,
+    )

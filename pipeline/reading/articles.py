@@ -1,0 +1,223 @@
+"""Files -> :class:`~schemas.Article`: the text, its hash, and what its header states.
+
+News text scraped from the web opens with a header of a few short lines (outlet, menus,
+headline, byline, a publication line in one of many styles) before the first paragraph.
+Only that header is searched for the publication date, so a date in the body is never taken
+for it; dates are parsed by ``dateparser``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import hashlib
+import logging
+import os
+import re
+import stat
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import dateparser
+
+from meetx.pipeline.errors import ArticleError
+from meetx.schemas.article import Article
+
+log = logging.getLogger(__name__)
+
+BODY_LINE_CHARS = 150  # the first line this long starts the body
+HEADER_MAX_LINES = 15
+_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}"  # 2017-08-05
+    r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}"
+    r"|\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?,?\s+\d{4}",
+    re.IGNORECASE,
+)
+_LABEL = re.compile(r"^(published|posted( on)?|written|updated|modified|date)\b", re.IGNORECASE)
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z .'-]{1,30},\s+(?P<date>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
+    r"[a-z]*\.?\s+\d{1,2}(?:,\s+\d{4})?)\s*(?:\([^)]{1,30}\))?\s*(?:--|—|–|-)",
+    re.MULTILINE,
+)
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+_BYLINE = re.compile(r"^by\s+\S", re.IGNORECASE)
+_MENU = re.compile(r"\s[|»›•]\s")
+_CREDIT = re.compile(r"\(([A-Z][A-Za-z .&-]{1,30})\)\s*$")
+
+
+def iter_paths(paths: Iterable[Path], skip: Iterable[Path] = ()) -> Iterator[Path]:
+    """Files named, and the files below directories named (sorted, hidden ones skipped).
+
+    Streams: one directory's names are listed at a time, so a tree of any size costs little
+    memory. Entries that are not directories are yielded even if they are not regular files
+    (a broken link, a pipe), so that :func:`read_text` can say what is wrong with them.
+    Directories and files in ``skip`` (meetx's own output, say) are left out when met below a
+    directory named.
+    """
+    left_out = {p.resolve() for p in skip}
+    for path in paths:
+        if path.is_dir():
+            yield from _walk(path, left_out)
+        else:
+            yield path
+
+
+def _walk(directory: Path, skip: set[Path]) -> Iterator[Path]:
+    try:
+        names = sorted(name for name in os.listdir(directory) if not name.startswith("."))
+    except OSError as exc:
+        log.warning("cannot list %s: %s", directory, exc.strerror or exc)
+        return
+    for name in names:
+        child = directory / name
+        if skip and child.resolve() in skip:
+            continue
+        if child.is_dir():
+            yield from _walk(child, skip)
+        else:
+            yield child
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_HTML = re.compile(r"\A\s*(<!doctype\s+html|<html[\s>]|<head[\s>]|<\?xml)", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+MAX_ARTICLE_BYTES = 2_000_000
+
+
+def read_text(path: Path, max_bytes: int = MAX_ARTICLE_BYTES) -> str:
+    """The text of an article file, or :class:`ArticleError` with a one-line reason.
+
+    UTF-8 (with or without a BOM), and UTF-16 or UTF-32 with a BOM, are read; anything else
+    (Latin-1, binary data, an HTML page, a file too large to be one article) is refused with
+    what it looks like, never guessed at.
+    """
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ArticleError(f"{path} is not a regular file")
+        if info.st_size > max_bytes:
+            raise ArticleError(
+                f"{path} is too large for one article ({info.st_size / 1e6:.1f} MB, "
+                f"limit {max_bytes / 1e6:g} MB)"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ArticleError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
+    if encoding == "utf-8" and b"\x00" in data:
+        raise ArticleError(f"{path} looks binary (it holds NUL bytes)")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        label = encoding.upper().removesuffix("-SIG")
+        raise ArticleError(
+            f"{path} is not {label} text (byte {exc.start}); convert it to UTF-8 first"
+        ) from exc
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise ArticleError(f"{path} is empty")
+    if "\x00" in text or len(_CONTROL.findall(text[:4096])) > 8:
+        raise ArticleError(f"{path} looks binary (control characters)")
+    if _HTML.match(text):
+        raise ArticleError(f"{path} is an HTML page, not article text: extract its text first")
+    return text
+
+
+def header_lines(text: str) -> list[str]:
+    """The short lines before the first paragraph."""
+    lines: list[str] = []
+    for raw in text.splitlines()[: HEADER_MAX_LINES * 3]:
+        line = raw.strip()
+        if len(line) >= BODY_LINE_CHARS or len(lines) >= HEADER_MAX_LINES:
+            break
+        if line:
+            lines.append(line)
+    return lines
+
+
+def find_published(header: list[str]) -> tuple[dt.date | None, str | None]:
+    """The first date in a labelled or date-only header line."""
+    for line in header:
+        match = _DATE.search(line)
+        if match is None:
+            continue
+        labelled = _LABEL.match(line) is not None
+        date_only = len(_DATE.sub("", line).split()) <= 3  # "October 27, 2016 1:00 pm"
+        if not (labelled or date_only):
+            continue
+        parsed = dateparser.parse(match.group(0), languages=["en"])
+        if parsed is not None:
+            return parsed.date(), line
+    return None, None
+
+
+def find_dateline(text: str) -> tuple[dt.date | None, str | None]:
+    """'SEOUL, Aug. 7 (Yonhap) --' opening the body: the day it was filed.
+
+    A dateline without a year takes the one year the article mentions, if it mentions
+    exactly one; otherwise the date stays unknown rather than guessed.
+    """
+    match = _DATELINE.search(text[:2000])
+    if match is None:
+        return None, None
+    words = match.group("date")
+    if not _YEAR.search(words):
+        years = set(_YEAR.findall(text))
+        if len(years) != 1:
+            return None, None
+        words = f"{words}, {years.pop()}"
+    parsed = dateparser.parse(words, languages=["en"])
+    return (parsed.date(), match.group(0).strip()) if parsed else (None, None)
+
+
+def find_headline(header: list[str], published_line: str | None) -> str | None:
+    for line in header:
+        if line == published_line or _BYLINE.match(line) or _DATE.search(line):
+            continue
+        if _MENU.search(line):  # "Home | World | Business": navigation
+            continue
+        if 5 <= len(line.split()) <= 25 and not line.endswith("."):  # headlines end bare
+            return line
+    return None
+
+
+def find_outlet(header: list[str], text: str, headline: str | None) -> str | None:
+    """A short title-case first line above the headline, else a closing credit '(Yonhap)'."""
+    if headline and header and header[0] != headline and header.index(headline) <= 3:
+        first = header[0]
+        words = first.split()
+        title_case = all(w[0].isupper() for w in words if w[0].isalpha())
+        if 1 <= len(words) <= 4 and title_case and not first.lower().startswith("menu"):
+            return first
+    tail = text.rstrip().splitlines()[-1] if text.strip() else ""
+    credit = _CREDIT.search(tail)
+    return credit.group(1) if credit else None
+
+
+def load(path: Path) -> Article:
+    """Read one article; raise :class:`ArticleError` with a one-line reason if it can't be."""
+    return parse(read_text(path), str(path))
+
+
+def parse(text: str, path: str = "<text>") -> Article:
+    """An article from its text: id, and what its header states."""
+    header = header_lines(text)
+    published, published_text = find_published(header)
+    if published is None:
+        published, published_text = find_dateline(text)
+    headline = find_headline(header, published_text)
+    return Article(
+        id=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        path=path,
+        outlet=find_outlet(header, text, headline),
+        headline=headline,
+        published=published,
+        published_text=published_text,
+        text=text,
+    )

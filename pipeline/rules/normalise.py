@@ -1,0 +1,301 @@
+"""Draft (quotes) -> :class:`~schemas.Meeting` (typed values), by code, not by the model.
+
+- Dates: an explicit date ("Dec. 13, 2016", "Aug. 3") is parsed by ``dateparser`` with the
+  publication date as base; a weekday is the most recent such day on or before publication
+  for a held meeting, the next one for a scheduled one or after "next"; "yesterday", "today",
+  "tomorrow" count from publication. Without a publication date only a date with its year
+  resolves; anything else stays null rather than guessed.
+- Durations: number words become digits (``text2num``), then hours and minutes are summed;
+  "from 9:15 to 10:30 p.m." is the difference of two times.
+- Countries: ``countrynames`` recognises names, codes and demonyms ("UK", "Chinese",
+  "Emirati"), ``countryguess`` the dotted forms ("U.S."); ``pycountry`` gives the ISO 3166
+  code and common name. Names that are no country are kept as organisations (EU, UN, NATO).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import countrynames
+import dateparser
+import pycountry
+from countryguess import guess_country
+from text_to_num import alpha2digit
+
+from meetx.schemas.article import Article
+from meetx.schemas.draft import MeetingDraft, ParticipantDraft
+from meetx.schemas.meeting import (
+    MAX_DURATION_MINUTES,
+    Meeting,
+    MeetingFormat,
+    MeetingStatus,
+    Outcome,
+    Participant,
+    Venue,
+)
+from meetx.schemas.text import fold
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_MONTH_DAY = re.compile(
+    rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:,?\s+\d{{4}})?\b"
+    r"|\b\d{4}-\d{2}-\d{2}\b",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b\d{4}\b")
+_WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
+_RELATIVE = {
+    "yesterday": -1,
+    "today": 0,
+    "tonight": 0,
+    "tomorrow": 1,
+    "this morning": 0,
+    "this afternoon": 0,
+    "this evening": 0,
+    "earlier today": 0,
+    "last night": -1,
+}
+_TIME = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*(a\.?\s?m\.?|p\.?\s?m\.?)?(?![\d])", re.I)
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(hours?|hrs?|h|minutes?|mins?)\b", re.IGNORECASE)
+_ORGANISATION = re.compile(
+    r"\b(union|nations|organi[sz]ation|council|commission|bank|fund|alliance|league|agency)\b",
+    re.IGNORECASE,
+)
+_ACRONYM = re.compile(r"^[A-Z]{2,6}$")
+_AMBIGUOUS = {"korea", "korean", "congo", "congolese", "guinea", "guinean"}  # left to review
+_USER_ASSIGNED = {"XK": "Kosovo"}  # codes outside ISO 3166-1 that countries use
+
+
+# ---------------------------------------------------------------- dates and times
+def resolve_date(
+    text: str | None,
+    published: dt.date | None,
+    status: MeetingStatus,
+    article_text: str | None = None,
+) -> dt.date | None:
+    """The calendar day a date expression names, or None when it cannot be known.
+
+    With no publication date, a bare weekday takes the one full date elsewhere in the article
+    (a photo caption, say) that falls on that weekday; if there is none, or several, it stays
+    null.
+    """
+    if not text:
+        return None
+    explicit = _MONTH_DAY.search(text)
+    if explicit:
+        return _explicit_date(explicit.group(0), published, status)
+    lowered = text.casefold()
+    for words, offset in _RELATIVE.items():
+        if re.search(rf"\b{words}\b", lowered):
+            return published + dt.timedelta(days=offset) if published else None
+    weekday = _WEEKDAY.search(text)
+    if weekday and published is None and article_text:
+        return _only_full_date_on(WEEKDAYS.index(weekday.group(1).casefold()), article_text)
+    if weekday and published:
+        target = WEEKDAYS.index(weekday.group(1).casefold())
+        forward = status is MeetingStatus.scheduled or re.search(r"\bnext\b", lowered)
+        if forward:
+            return published + dt.timedelta(days=(target - published.weekday()) % 7 or 7)
+        return published - dt.timedelta(days=(published.weekday() - target) % 7)
+    return None
+
+
+def _only_full_date_on(weekday: int, article_text: str) -> dt.date | None:
+    found = set()
+    for match in _MONTH_DAY.finditer(article_text):
+        if _YEAR.search(match.group(0)):
+            day = _explicit_date(match.group(0), None, MeetingStatus.held)
+            if day is not None and day.weekday() == weekday:
+                found.add(day)
+    return found.pop() if len(found) == 1 else None
+
+
+def _explicit_date(words: str, published: dt.date | None, status: MeetingStatus) -> dt.date | None:
+    has_year = _YEAR.search(words) is not None
+    if not has_year and published is None:
+        return None
+    settings: dict[str, object] = {
+        "PREFER_DATES_FROM": "future" if status is MeetingStatus.scheduled else "past",
+        "REQUIRE_PARTS": ["day", "month"],
+    }
+    if published is not None:
+        settings["RELATIVE_BASE"] = dt.datetime.combine(published, dt.time(23, 59))
+    parsed = dateparser.parse(words.rstrip("."), languages=["en"], settings=settings)
+    return parsed.date() if parsed else None
+
+
+def _times(text: str) -> list[tuple[int, int, str | None]]:
+    found = []
+    for match in _TIME.finditer(text):
+        hour, minute, meridiem = int(match.group(1)), int(match.group(2) or 0), match.group(3)
+        if match.group(2) is None and meridiem is None:
+            continue  # a bare number is no time
+        if hour > 23 or minute > 59:
+            continue
+        found.append((hour, minute, meridiem[0].lower() if meridiem else None))
+    return found
+
+
+def _to_24h(hour: int, minute: int, meridiem: str | None) -> dt.time:
+    if meridiem == "p" and hour < 12:
+        hour += 12
+    elif meridiem == "a" and hour == 12:
+        hour = 0
+    return dt.time(hour, minute)
+
+
+def parse_time(text: str | None) -> dt.time | None:
+    """'9 p.m.' -> 21:00; 'noon' -> 12:00; the first time in the words."""
+    if not text:
+        return None
+    if re.search(r"\bnoon\b", text, re.IGNORECASE):
+        return dt.time(12, 0)
+    times = _times(text)
+    return _to_24h(*times[0]) if times else None
+
+
+def parse_duration(text: str | None) -> int | None:
+    """Minutes in '70-minute', 'one hour and 10 minutes', 'from 9:15 to 10:30 p.m.'."""
+    if not text:
+        return None
+    times = _times(text)
+    if len(times) >= 2 and re.search(r"\b(from|between)\b", text, re.IGNORECASE):
+        return _span(times[0], times[1])
+    words = alpha2digit(text.replace("-", " "), "en", threshold=0)
+    words = re.sub(r"\bhalf an hour\b", "30 minutes", words, flags=re.IGNORECASE)
+    words = re.sub(r"(\d+) and a half hours?", r"\1.5 hours", words, flags=re.IGNORECASE)
+    words = re.sub(r"\ban hour\b|\bhour long\b", "1 hour", words, flags=re.IGNORECASE)
+    minutes = 0.0
+    for number, unit in _DURATION_PART.findall(words):
+        minutes += float(number) * (60 if unit.lower().startswith("h") else 1)
+    if 0 < minutes <= MAX_DURATION_MINUTES:
+        return round(minutes)
+    return None
+
+
+def _span(start: tuple[int, int, str | None], end: tuple[int, int, str | None]) -> int | None:
+    start_meridiem = start[2] or end[2]  # "from 9:15 to 10:30 p.m."
+    begin = _to_24h(start[0], start[1], start_meridiem)
+    finish = _to_24h(*end)
+    minutes = (finish.hour * 60 + finish.minute) - (begin.hour * 60 + begin.minute)
+    if minutes <= 0:
+        minutes += 24 * 60
+    return minutes if minutes <= MAX_DURATION_MINUTES else None
+
+
+# ---------------------------------------------------------------- countries
+def country(name: str | None) -> tuple[str | None, str | None, bool]:
+    """(display name, ISO 3166-1 alpha-2 or None, is_organisation) for a represented entity."""
+    if not name or not name.strip():
+        return None, None, False
+    cleaned = re.sub(r"^the\s+", "", name.strip(), flags=re.IGNORECASE)
+    code = _country_code(cleaned)
+    if code is not None:
+        record = pycountry.countries.get(alpha_2=code)
+        if record is not None:
+            return getattr(record, "common_name", None) or record.name, record.alpha_2, False
+        return _USER_ASSIGNED.get(code, cleaned), code, False
+    return cleaned, None, bool(_ORGANISATION.search(cleaned) or _ACRONYM.match(cleaned))
+
+
+def _country_code(name: str) -> str | None:
+    """ISO 3166-1 alpha-2 of a country's name, code or demonym, or None.
+
+    ``countrynames`` knows the demonyms ("Chinese", "Thai", "British", "Emirati") that
+    ``countryguess`` misses; ``countryguess`` knows the dotted forms ("U.S.", "U.K.").
+    Its codes for organisations ("EU", "UN") and regions ("GB-SCT") are no country here.
+    """
+    if fold(name) in _AMBIGUOUS:
+        return None
+    code = countrynames.to_code(name) or countrynames.to_code(name.replace(".", ""))
+    if code is not None and (code in _USER_ASSIGNED or pycountry.countries.get(alpha_2=code)):
+        return code
+    guess = guess_country(name)
+    return guess["iso2"] if guess is not None else None
+
+
+# ---------------------------------------------------------------- meetings
+_NULL_WORDS = {"", "none", "null", "n/a", "na", "unknown", "not stated", "not given", "-"}
+
+
+def _none_if_blank(value: str | None) -> str | None:
+    """Strip; None for empty strings and the words small models write for null."""
+    if value is None or value.strip().casefold() in _NULL_WORDS:
+        return None
+    return value.strip()
+
+
+def _country_only(draft: ParticipantDraft) -> bool:
+    """A 'participant' that is just a country ("US", role "country"): not a person, dropped."""
+    if _none_if_blank(draft.name) is not None:
+        return False
+    role = (_none_if_blank(draft.role) or "country").casefold()
+    mention = draft.mention.strip()
+    return (
+        role in {"country", "nation", "government", "state"}
+        and len(mention.split()) <= 3
+        and guess_country(mention) is not None
+    )
+
+
+_RELATION = re.compile(r"\bcounterparts?\b", re.IGNORECASE)
+
+
+def role(text: str | None) -> str | None:
+    """A title as given; 'US counterpart' says who they match, not what they are: None."""
+    value = _none_if_blank(text)
+    return None if value is None or _RELATION.search(value) else value
+
+
+def person_name(text: str | None) -> str | None:
+    """A person's name; 'US' or 'Japan' in the name field is a country, not a name: None."""
+    value = _none_if_blank(text)
+    if value is None:
+        return None
+    try:  # exact names and codes only: "Jordan Smith" is a person
+        pycountry.countries.lookup(value.replace(".", ""))
+    except LookupError:
+        return value
+    return None
+
+
+def participant(draft: ParticipantDraft) -> Participant:
+    name, code, is_org = country(_none_if_blank(draft.country))
+    return Participant(
+        name=person_name(draft.name),
+        role=role(draft.role),
+        country=name,
+        country_code=code,
+        is_organisation=is_org,
+        quote=_none_if_blank(draft.mention),
+    )
+
+
+def meeting(draft: MeetingDraft, article: Article) -> Meeting:
+    status = MeetingStatus(draft.status)
+    fmt = MeetingFormat(draft.format)
+    # kept even for a remote format: ``consolidate`` clears the venue of a meeting whose
+    # format is remote once the format is settled (the model's is not always right)
+    place_country, place_code, _ = country(_none_if_blank(draft.country))
+    venue = Venue(
+        place=_none_if_blank(draft.place),
+        city=_none_if_blank(draft.city),
+        country=place_country,
+        country_code=place_code,
+    )
+    return Meeting(
+        status=status,
+        date=resolve_date(draft.date_text, article.published, status, article.text),
+        date_text=_none_if_blank(draft.date_text),
+        start_time=parse_time(draft.time_text),
+        start_time_text=_none_if_blank(draft.time_text),
+        venue=venue,
+        format=fmt,
+        duration_minutes=parse_duration(draft.duration_text),
+        duration_text=_none_if_blank(draft.duration_text),
+        participants=[participant(p) for p in draft.participants if not _country_only(p)],
+        outcomes=[Outcome(text=o.strip(), quote=o.strip()) for o in draft.outcomes if o.strip()],
+        quote=_none_if_blank(draft.report),
+    )

@@ -1,0 +1,139 @@
+"""Outcomes: what a meeting agreed, decided or stated, each once, in its fullest telling.
+
+The gold rules count agreements, decisions, adoptions and stated results, not topics merely
+discussed. :func:`stated` keeps an outcome in its own words ("agreed to share radar data"), or
+a clause the model copied from a sentence that says it was agreed ("expressed their agreement
+that dialogue is possible"), and never a topic ("discussed trade") or a briefing.
+
+Small models list one or two outcomes and stop, and tell one outcome twice ("the three sides
+agreed to strengthen coordination", "the officials agreed to strengthen coordination to make
+substantial progress ..."). :func:`agreement_sentences` finds every clause in which "they",
+"the three sides", "the officials" ... agreed, reaffirmed, pledged or made clear something;
+:func:`unique` keeps each outcome once, judged on its gist (without who agreed and how it was
+said), in its fullest telling.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from meetx.pipeline.reading import clean
+from meetx.schemas.article import Article
+from meetx.schemas.meeting import Outcome
+from meetx.schemas.text import content_words, fold
+
+DUPLICATE_OUTCOME = 0.8  # share of content words two outcomes must share to be one
+_OUTCOME = re.compile(
+    r"\b(agree[sd]?|agreement|decid(e|ed|es)|decision|pledg(e|ed|es)|(re)?affirm(ed|s)?|"
+    r"vow(ed|s)?|commit(s|ted|ment)?|adopt(ed|s)?|sign(ed|s)?|approv(e|ed|es|al)|"
+    r"welcom(e|ed|es)|accept(ed|s)?|confirm(ed|s)?|consensus|resolv(e|ed)|endors(e|ed)|"
+    r"announc(e|ed)|made clear|make clear|will|would|must|need to|stress(ed)?|"
+    r"underlin(e|ed)|urg(e|ed)|call(ed)? for|step(ped)? up|strengthen(ed)?|promis(e|ed))\b",
+    re.IGNORECASE,
+)
+_TOPIC = re.compile(
+    r"^\W*(?:they\s+|the\s+\w+\s+)?(?:also\s+)?(?:discuss\w*|talked|exchanged|reviewed|briefed|focused)\b",
+    re.I,
+)
+_AGREED = re.compile(r"\bagree(?:d|s|ment)?\b|\bconsensus\b|\bpledged?\b|\bdecided\b", re.I)
+_ATTRIBUTION = re.compile(
+    r"^.{0,120}?\b(?:said|says|told reporters|stated|announced)"
+    r"(?:\s+in\s+an?\s+(?:statement|news release|press release))?,?\s+that\s+",
+    re.IGNORECASE,
+)
+_PREAMBLE = re.compile(r"\b(?:briefed|discussed|talked|exchanged|reviewed)\b", re.IGNORECASE)
+_AGREEMENT = re.compile(
+    r"\b(they|we|both sides|the (two|three|four|five) (sides|countries|nations|ministers|"
+    r"officials|leaders|envoys|diplomats|delegations)|the (security |senior )?officials|"
+    r"the ministers|the leaders|the envoys|the sides)\b[^.;]{0,40}?"
+    r"\b(agreed|reaffirmed|reconfirmed|pledged|decided|vowed|made clear|will not|"
+    r"would continue|committed)\b",
+    re.IGNORECASE,
+)
+
+# Who agreed and how they said it: "the three sides agreed to X" and "the officials also
+# reaffirmed X" state one outcome, X.
+_FRAME_TEXT = (
+    "agreed agree agrees reaffirmed reconfirmed pledged decided vowed made clear said says "
+    "statement added two three four five sides side officials ministers leaders envoys "
+    "countries nations delegations spokesperson spokesman spokeswoman"
+)
+_FRAME_WORDS = frozenset(_FRAME_TEXT.split())
+
+
+def _gist(outcome: Outcome) -> set[str]:
+    return content_words(outcome.text) - _FRAME_WORDS
+
+
+def same(a: Outcome, b: Outcome) -> bool:
+    """One outcome told twice: most of the shorter one's gist is in the other."""
+    x, y = _gist(a), _gist(b)
+    return bool(x and y) and len(x & y) >= DUPLICATE_OUTCOME * min(len(x), len(y))
+
+
+def unique(found: Sequence[Outcome]) -> list[Outcome]:
+    """Each outcome once, in its fullest telling."""
+    outcomes: list[Outcome] = []
+    for outcome in found:
+        outcomes = _add(outcomes, outcome)
+    return outcomes
+
+
+def _add(outcomes: list[Outcome], new: Outcome) -> list[Outcome]:
+    """``outcomes`` with ``new``: in place of the one it repeats if it says more, else after."""
+    for i, known in enumerate(outcomes):
+        if same(new, known):
+            if len(_gist(new)) > len(_gist(known)):
+                return [*outcomes[:i], new, *outcomes[i + 1 :]]
+            return outcomes
+    return [*outcomes, new]
+
+
+def is_outcome(text: str) -> bool:
+    """An agreement, decision or stated result, not a topic discussed or a briefing."""
+    return _OUTCOME.search(text) is not None
+
+
+def stated(outcome: Outcome, article: Article) -> bool:
+    """An outcome in its own words, or a clause copied from a sentence that says it was
+    agreed ("expressed their agreement that dialogue is possible"): models copy the clause
+    and leave the verb behind. A topic ("discussed ...") is none either way."""
+    if _TOPIC.match(outcome.text):
+        return False
+    if is_outcome(outcome.text):
+        return True
+    if _PREAMBLE.search(outcome.text):  # "Blinken briefed Chung on the review"
+        return False
+    clause = fold(outcome.text)
+    return bool(clause) and any(
+        clause in fold(sentence) and _AGREED.search(sentence)
+        for sentence in clean.sentences(clean.body(article))
+    )
+
+
+def without_preamble(outcome: Outcome) -> Outcome:
+    """The outcome without who reported it or what came before the agreement:
+    "Price said in a statement that the three sides agreed to X" and "Blinken briefed Chung
+    on the review and the three sides agreed to X" become "the three sides agreed to X"."""
+    text = outcome.text
+    attribution = _ATTRIBUTION.match(text)
+    if attribution is not None and is_outcome(text[attribution.end() :]):
+        text = text[attribution.end() :]
+    agreement = _AGREEMENT.search(text)
+    if agreement is not None and _PREAMBLE.search(text[: agreement.start()]):
+        text = text[agreement.start() :]
+    return outcome if text == outcome.text else Outcome(text=text, quote=text)
+
+
+def agreement_sentences(text: str) -> list[Outcome]:
+    """Clauses where the meeting's side agrees: "the three sides agreed to ...", "They
+    reaffirmed that ...", "We will not accept ...", from the subject to the end of the sentence.
+    """
+    found = []
+    for sentence in clean.sentences(text):
+        agreement = _AGREEMENT.search(sentence)
+        if agreement:
+            clause = sentence[agreement.start() :].strip().rstrip(".").strip()
+            found.append(Outcome(text=clause, quote=clause))
+    return found

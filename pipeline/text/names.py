@@ -1,0 +1,149 @@
+"""Are two written names the same person? Initials, romanisation, titles and name order.
+
+Names are folded (``schemas.text.fold``: case, accents, punctuation and hyphens), stripped of
+leading titles ("President", "Dr", "Foreign Minister") and trailing suffixes ("Jr"), and split
+into tokens. Two names are the same person when, for some reading of each as surname-last
+("Herbert McMaster") or surname-first ("Chung Eui-yong"):
+
+- the surnames are equal, or romanisations of one surname (:data:`ROMANISATIONS`: "Moon" /
+  "Mun", "Chung" / "Jung"), or near-equal spellings (``rapidfuzz`` ratio >=
+  :data:`SURNAME_SIMILARITY`, four letters or more: "Lavrov" / "Lavrow"); and
+- the given names are compatible: one is missing ("McMaster"), or an initial stands for a
+  name with that first letter ("H.R." / "Herbert"), or the given names written without spaces
+  and hyphens are near-equal (ratio >= :data:`GIVEN_SIMILARITY`: "Jong-un" / "Jong Eun").
+
+"John Smith" and "Jane Smith" are different people; "J. Smith" is either of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from meetx.schemas.text import fold
+
+SURNAME_SIMILARITY = 85.0
+GIVEN_SIMILARITY = 80.0
+
+_TITLE_TEXT = (
+    "mr mrs ms miss dr prof professor sir dame lord lady madam madame monsieur his her "
+    "excellency hon honourable honorable rt right the president vice prime premier chancellor "
+    "minister foreign defence defense deputy secretary general state national security advisor "
+    "adviser chief envoy special ambassador senator sen rep representative governor mayor king "
+    "queen prince princess sheikh emir sultan chairman chairwoman chair gen lt col adm maj capt "
+    "commander director spokesman spokeswoman spokesperson nuclear top senior "
+)
+TITLES = frozenset(_TITLE_TEXT.split())
+SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+# Romanisations of one East Asian surname (Revised, McCune-Reischauer, Wade-Giles, pinyin and
+# common spellings). Sound-alike keys (Metaphone) were tried and refused: "John Smith" and
+# "Jane Smith" share one, read surname first.
+ROMANISATIONS = (
+    "lee yi rhee ri i",
+    "park pak bak",
+    "choi choe chwe",
+    "chung jung jeong cheong",
+    "moon mun",
+    "yun yoon",
+    "kang gang",
+    "cho jo",
+    "shin sin",
+    "lim im rim",
+    "kwon gwon",
+    "yoo yu ryu",
+    "ahn an",
+    "roh noh",
+    "kim gim",
+    "ko go",
+    "hong",
+    "zhang chang",
+    "zhou chou",
+    "xi hsi",
+    "wang",
+)
+_VARIANT = {name: names.split()[0] for names in ROMANISATIONS for name in names.split()}
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name as tokens, titles and suffixes removed."""
+
+    tokens: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """A canonical key: the tokens joined (same key means certainly the same name)."""
+        return " ".join(self.tokens)
+
+    def readings(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(surname, given names) read surname-last, then surname-first."""
+        if len(self.tokens) == 1:
+            return [(self.tokens[0], ())]
+        last = (self.tokens[-1], self.tokens[:-1])
+        first = (self.tokens[0], self.tokens[1:])
+        return [last, first]
+
+
+@lru_cache(maxsize=4096)
+def parse(name: str) -> Name:
+    tokens = fold(name).split()
+    while len(tokens) > 1 and tokens[0] in TITLES:
+        tokens = tokens[1:]
+    while len(tokens) > 1 and tokens[-1] in SUFFIXES:
+        tokens = tokens[:-1]
+    return Name(tuple(tokens))
+
+
+def _similar_surname(a: str, b: str) -> bool:
+    if a == b or _VARIANT.get(a, a) == _VARIANT.get(b, b):
+        return True
+    return max(len(a), len(b)) >= 4 and fuzz.ratio(a, b) >= SURNAME_SIMILARITY
+
+
+def _initial(token: str) -> bool:
+    return len(token) == 1
+
+
+def _compatible_given(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    if not a or not b:
+        return True
+    if not any(map(_initial, a)) and not any(map(_initial, b)):
+        return fuzz.ratio("".join(a), "".join(b)) >= GIVEN_SIMILARITY
+    # With initials, compare position by position as far as both go: "h r" / "herbert".
+    for x, y in zip(a, b, strict=False):
+        if _initial(x) or _initial(y):
+            if x[0] != y[0]:
+                return False
+        elif fuzz.ratio(x, y) < GIVEN_SIMILARITY:
+            return False
+    return True
+
+
+def same_name(a: str | None, b: str | None) -> bool:
+    """True when the two written names can be the same person (see the module docstring)."""
+    if not a or not b:
+        return False
+    x, y = parse(a), parse(b)
+    if not x.tokens or not y.tokens:
+        return False
+    if x.key == y.key or x.key.replace(" ", "") == y.key.replace(" ", ""):
+        return True
+    return any(
+        _similar_surname(sx, sy) and _compatible_given(gx, gy)
+        for sx, gx in x.readings()
+        for sy, gy in y.readings()
+        if not (_initial(sx) or _initial(sy))
+    )
+
+
+def fullest(names: list[str]) -> str:
+    """The spelling that says most: fewest initials, then most letters, then first given."""
+
+    def weight(name: str) -> tuple[int, int]:
+        tokens = parse(name).tokens
+        return (-sum(map(_initial, tokens)), sum(len(t) for t in tokens))
+
+    return max(names, key=weight)
