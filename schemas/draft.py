@@ -7,15 +7,16 @@ resolves them (see ``pipeline.rules.normalise``).
 Every field is *required* and nullable, with no default: llama.cpp's grammar writes required
 properties first and drops optional ones, so an optional field is a field the model never
 fills. Fields are ordered so that evidence comes before the conclusions drawn from it.
+
+These models check shape only. The check that needs the article (a name the text never gives
+is sent back to the model) is added where the model is asked, in ``pipeline.model.llm``.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
-
-from meetx.schemas.text import occurs_in
+from pydantic import BaseModel, ConfigDict, Field
 
 # Bounds on the lists: the grammar then cannot let a small model repeat items until max_tokens.
 # (No maxLength on strings: llama.cpp turns it into a grammar hundreds of rules deep.)
@@ -34,24 +35,6 @@ class ParticipantDraft(BaseModel):
     country: str | None = Field(
         description="the country or organisation they represent, e.g. 'Japan', 'European Union'"
     )
-
-    @field_validator("name")
-    @classmethod
-    def _name_is_in_text(cls, name: str | None, info: ValidationInfo) -> str | None:
-        """With the article in the validation context, refuse names the text never gives.
-
-        Instructor sends this message back to the model, which then usually answers null.
-        A country given as a name ("US") is not sent back: the model gave the same answer
-        again every time (seeds 001 and 002), and one such meeting failed the whole
-        article; ``normalise.person_name`` turns it into an unnamed participant instead.
-        """
-        article = (info.context or {}).get("article")
-        if name is not None and article is not None and not occurs_in(name, article):
-            raise ValueError(
-                f"the name {name!r} does not occur in the article; give the name exactly as "
-                "written, or null when the text does not name this person"
-            )
-        return name
 
 
 class MeetingDraft(BaseModel):

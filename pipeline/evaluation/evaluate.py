@@ -16,7 +16,11 @@ The rules are those of ``shared/gold/README.md``:
    gives is a wrong slot (and is counted as invented). Participant country is scored on the
    matched participants only: a slot in gold and prediction when each side has a country.
 4. A gold outcome matches a predicted one (one to one) when they share at least half of the
-   gold's content words, or 60% of the prediction's.
+   gold's content words, or 60% of the prediction's (``text.outcomes.same_outcome``, the one
+   test of "the same outcome", which ``workflow.merge`` uses too).
+
+The scorer's notions (country aliases, folding, the matcher) come from ``pipeline.text``;
+nothing in production imports this module (``meetx eval`` and the benchmarks do).
 """
 
 from __future__ import annotations
@@ -26,10 +30,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from meetx.pipeline.rules.normalise import country as normalise_country
+from meetx.pipeline.text.countries import country as normalise_country
 from meetx.pipeline.text.matching import one_to_one
+from meetx.pipeline.text.outcomes import same_outcome
+from meetx.pipeline.text.words import fold, occurs_in
 from meetx.schemas.meeting import Meeting
-from meetx.schemas.text import content_words, fold, occurs_in
 
 FIELDS = (
     "meetings",
@@ -198,16 +203,9 @@ def match_people(gold: Sequence[Person], predicted: Sequence[Person]) -> list[tu
     return one_to_one(gold, predicted, same_person, order)
 
 
-def outcome_matches(gold: str, predicted: str) -> bool:
-    g, p = content_words(gold), content_words(predicted)
-    if not g or not p:
-        return False
-    shared = len(g & p)
-    return shared >= len(g) / 2 or shared >= 0.6 * len(p)
-
-
 def match_outcomes(gold: Sequence[str], predicted: Sequence[str]) -> int:
-    return len(one_to_one(gold, predicted, outcome_matches))
+    """Gold outcomes matched one to one (``text.outcomes.same_outcome``, gold first)."""
+    return len(one_to_one(gold, predicted, same_outcome))
 
 
 def _pair_value(gold: Event, predicted: Event) -> float:

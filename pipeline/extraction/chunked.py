@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from meetx.pipeline.errors import ExtractionError
 from meetx.pipeline.extraction.prompts import Prompt
 from meetx.pipeline.rules import normalise
+from meetx.pipeline.text.countries import country
 from meetx.schemas.article import Article
 from meetx.schemas.draft import ArticleDraft, MeetingDraft
 from meetx.schemas.record import Usage
@@ -51,7 +52,7 @@ def join(answers: Sequence[Completion]) -> Completion:
 
 
 def _countries(meeting: MeetingDraft) -> set[str | None]:
-    return {normalise.country(p.country)[1] for p in meeting.participants}
+    return {country(p.country)[1] for p in meeting.participants}
 
 
 def nameless_reports(draft: ArticleDraft) -> list[str]:

@@ -40,9 +40,9 @@ from countryguess import guess_country
 from rapidfuzz import fuzz
 
 from meetx.pipeline.reading import clean
+from meetx.pipeline.text.words import content_words
 from meetx.schemas.article import Article
 from meetx.schemas.meeting import Evidence, Meeting, MeetingFormat, Participant
-from meetx.schemas.text import content_words
 
 FUZZY_THRESHOLD = 90.0
 MIN_FUZZY_CHARS = 12  # shorter quotes match too much by chance

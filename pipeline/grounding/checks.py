@@ -9,10 +9,10 @@ import re
 from collections.abc import Callable, Iterator
 
 from meetx.pipeline.grounding.align import grounded_fields
+from meetx.pipeline.text.words import occurs_in
 from meetx.schemas.article import Article
 from meetx.schemas.meeting import Meeting, MeetingStatus
 from meetx.schemas.record import Issue
-from meetx.schemas.text import occurs_in
 
 Check = Callable[[Meeting, Article], Iterator[Issue]]
 

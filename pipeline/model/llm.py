@@ -42,6 +42,7 @@ from tenacity import (
 
 from meetx.pipeline.config import Settings
 from meetx.pipeline.errors import ExtractionError, MeetxError, TransportError
+from meetx.pipeline.model.answer import CheckedArticle, plain
 from meetx.schemas.draft import ArticleDraft
 from meetx.schemas.record import Attempt, Usage
 
@@ -258,11 +259,11 @@ def _schema(cls: type[ArticleDraft], *args: Any, **kwargs: Any) -> dict[str, Any
     return schema
 
 
-# What instructor is given: ArticleDraft under its own name (validation errors, and so the
-# re-asks, name it), with the schema cached.
+# What instructor is given: ArticleDraft with its article check (``answer``), under its own
+# name (validation errors, and so the re-asks, name it), with the schema cached.
 _Draft: type[ArticleDraft] = type(
     "ArticleDraft",
-    (ArticleDraft,),
+    (CheckedArticle,),
     {"__module__": __name__, "model_json_schema": classmethod(_schema)},
 )
 
@@ -338,7 +339,7 @@ def _completed(call: _Call, draft: ArticleDraft, completion: Any) -> Completion:
     # instructor answers with an instance of a class it made from _Draft: a plain
     # ArticleDraft (same fields, already validated) can be pickled and compared.
     return Completion(
-        draft=ArticleDraft.model_construct(meetings=draft.meetings),
+        draft=plain(draft),
         raw_output=_content(completion) or "",
         usage=call.usage,
         calls=call.calls,

@@ -18,8 +18,8 @@ import re
 
 from rapidfuzz import fuzz
 
+from meetx.pipeline.text.words import squash
 from meetx.schemas.article import Article
-from meetx.schemas.text import squash
 
 MIN_WORDS = 5  # a shorter line without a full stop is navigation, not prose
 NEAR_DUPLICATE = 90  # rapidfuzz partial ratio: a caption that repeats a sentence above it

@@ -32,10 +32,11 @@ from collections.abc import Sequence
 
 from meetx.pipeline.reading import clean
 from meetx.pipeline.rules import counterparts, outcomes, places
-from meetx.pipeline.rules.normalise import country, parse_duration, resolve_date
+from meetx.pipeline.rules.normalise import parse_duration, resolve_date
+from meetx.pipeline.text.countries import country
+from meetx.pipeline.text.words import fold
 from meetx.schemas.article import Article
 from meetx.schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Outcome, Participant, Venue
-from meetx.schemas.text import fold
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from meetx.pipeline.rules.normalise import country
+from meetx.pipeline.text.countries import country
+from meetx.pipeline.text.words import fold
 from meetx.schemas.meeting import Meeting, MeetingStatus, Participant
-from meetx.schemas.text import fold
 
 # "his US and Japanese counterparts", "her Chinese counterpart", "their South Korean and
 # Japanese counterparts": up to four capitalised words joined by commas and "and", then maybe

@@ -7,9 +7,8 @@
   resolves; anything else stays null rather than guessed.
 - Durations: number words become digits (``text2num``), then hours and minutes are summed;
   "from 9:15 to 10:30 p.m." is the difference of two times.
-- Countries: ``countrynames`` recognises names, codes and demonyms ("UK", "Chinese",
-  "Emirati"), ``countryguess`` the dotted forms ("U.S."); ``pycountry`` gives the ISO 3166
-  code and common name. Names that are no country are kept as organisations (EU, UN, NATO).
+- Countries: ``pipeline.text.countries.country`` (ISO 3166 codes and common names; names
+  that are no country are kept as organisations: EU, UN, NATO).
 """
 
 from __future__ import annotations
@@ -17,12 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import countrynames
 import dateparser
 import pycountry
 from countryguess import guess_country
 from text_to_num import alpha2digit
 
+from meetx.pipeline.text.countries import country
 from meetx.schemas.article import Article
 from meetx.schemas.draft import MeetingDraft, ParticipantDraft
 from meetx.schemas.meeting import (
@@ -34,7 +33,6 @@ from meetx.schemas.meeting import (
     Participant,
     Venue,
 )
-from meetx.schemas.text import fold
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -59,13 +57,6 @@ _RELATIVE = {
 }
 _TIME = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*(a\.?\s?m\.?|p\.?\s?m\.?)?(?![\d])", re.I)
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(hours?|hrs?|h|minutes?|mins?)\b", re.IGNORECASE)
-_ORGANISATION = re.compile(
-    r"\b(union|nations|organi[sz]ation|council|commission|bank|fund|alliance|league|agency)\b",
-    re.IGNORECASE,
-)
-_ACRONYM = re.compile(r"^[A-Z]{2,6}$")
-_AMBIGUOUS = {"korea", "korean", "congo", "congolese", "guinea", "guinean"}  # left to review
-_USER_ASSIGNED = {"XK": "Kosovo"}  # codes outside ISO 3166-1 that countries use
 
 
 # ---------------------------------------------------------------- dates and times
@@ -183,37 +174,6 @@ def _span(start: tuple[int, int, str | None], end: tuple[int, int, str | None]) 
     if minutes <= 0:
         minutes += 24 * 60
     return minutes if minutes <= MAX_DURATION_MINUTES else None
-
-
-# ---------------------------------------------------------------- countries
-def country(name: str | None) -> tuple[str | None, str | None, bool]:
-    """(display name, ISO 3166-1 alpha-2 or None, is_organisation) for a represented entity."""
-    if not name or not name.strip():
-        return None, None, False
-    cleaned = re.sub(r"^the\s+", "", name.strip(), flags=re.IGNORECASE)
-    code = _country_code(cleaned)
-    if code is not None:
-        record = pycountry.countries.get(alpha_2=code)
-        if record is not None:
-            return getattr(record, "common_name", None) or record.name, record.alpha_2, False
-        return _USER_ASSIGNED.get(code, cleaned), code, False
-    return cleaned, None, bool(_ORGANISATION.search(cleaned) or _ACRONYM.match(cleaned))
-
-
-def _country_code(name: str) -> str | None:
-    """ISO 3166-1 alpha-2 of a country's name, code or demonym, or None.
-
-    ``countrynames`` knows the demonyms ("Chinese", "Thai", "British", "Emirati") that
-    ``countryguess`` misses; ``countryguess`` knows the dotted forms ("U.S.", "U.K.").
-    Its codes for organisations ("EU", "UN") and regions ("GB-SCT") are no country here.
-    """
-    if fold(name) in _AMBIGUOUS:
-        return None
-    code = countrynames.to_code(name) or countrynames.to_code(name.replace(".", ""))
-    if code is not None and (code in _USER_ASSIGNED or pycountry.countries.get(alpha_2=code)):
-        return code
-    guess = guess_country(name)
-    return guess["iso2"] if guess is not None else None
 
 
 # ---------------------------------------------------------------- meetings

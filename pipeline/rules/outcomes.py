@@ -19,9 +19,9 @@ import re
 from collections.abc import Sequence
 
 from meetx.pipeline.reading import clean
+from meetx.pipeline.text.words import content_words, fold
 from meetx.schemas.article import Article
 from meetx.schemas.meeting import Outcome
-from meetx.schemas.text import content_words, fold
 
 DUPLICATE_OUTCOME = 0.8  # share of content words two outcomes must share to be one
 _OUTCOME = re.compile(

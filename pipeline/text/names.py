@@ -1,6 +1,6 @@
 """Are two written names the same person? Initials, romanisation, titles and name order.
 
-Names are folded (``schemas.text.fold``: case, accents, punctuation and hyphens), stripped of
+Names are folded (``words.fold``: case, accents, punctuation and hyphens), stripped of
 leading titles ("President", "Dr", "Foreign Minister") and trailing suffixes ("Jr"), and split
 into tokens. Two names are the same person when, for some reading of each as surname-last
 ("Herbert McMaster") or surname-first ("Chung Eui-yong"):
@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from meetx.schemas.text import fold
+from meetx.pipeline.text.words import fold
 
 SURNAME_SIMILARITY = 85.0
 GIVEN_SIMILARITY = 80.0

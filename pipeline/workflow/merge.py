@@ -27,9 +27,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from meetx.pipeline.evaluation import evaluate
 from meetx.pipeline.text import names
 from meetx.pipeline.text.matching import one_to_one
+from meetx.pipeline.text.outcomes import same_outcome
+from meetx.pipeline.text.words import fold
 from meetx.pipeline.workflow.review import ReviewLog
 from meetx.schemas.event import (
     Disagreement,
@@ -41,7 +42,6 @@ from meetx.schemas.event import (
 )
 from meetx.schemas.meeting import MeetingFormat, MeetingStatus, Participant, Venue
 from meetx.schemas.record import MeetingRecord
-from meetx.schemas.text import fold
 
 MAX_DAYS_APART = 1
 EVENTS = "events.jsonl"
@@ -213,7 +213,7 @@ def _outcomes(records: Sequence[MeetingRecord]) -> list[EventOutcome]:
     found: list[EventOutcome] = []
     for record in records:
         for outcome in record.meeting.outcomes:
-            same = next((o for o in found if evaluate.outcome_matches(o.text, outcome.text)), None)
+            same = next((o for o in found if same_outcome(o.text, outcome.text)), None)
             if same is None:
                 found.append(EventOutcome(text=outcome.text, record_ids=[record.id]))
             elif record.id not in same.record_ids:

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from meetx.pipeline.errors import InvalidEdit
 from meetx.pipeline.grounding import align, checks
 from meetx.pipeline.rules import normalise
+from meetx.pipeline.text.countries import country
 from meetx.schemas.article import Article
 from meetx.schemas.meeting import Meeting, MeetingStatus
 from meetx.schemas.record import Issue
@@ -142,7 +143,7 @@ def _derive(data: dict[str, Any], assignments: Sequence[Assignment], article: Ar
         data["duration_minutes"] = normalise.parse_duration(data.get("duration_text"))
     if "venue.country" in given and "venue.country_code" not in given:
         venue = data.get("venue") or {}
-        venue["country"], venue["country_code"], _ = normalise.country(venue.get("country"))
+        venue["country"], venue["country_code"], _ = country(venue.get("country"))
     for i, person in enumerate(data.get("participants") or []):
         path = f"participants[{i}]"
         whole = next((a.value for a in assignments if a.path == path and not a.remove), None)
@@ -150,7 +151,7 @@ def _derive(data: dict[str, Any], assignments: Sequence[Assignment], article: Ar
             isinstance(whole, dict) and "country_code" not in whole
         )
         if country_set and f"{path}.country_code" not in given and isinstance(person, dict):
-            name, code, is_org = normalise.country(person.get("country"))
+            name, code, is_org = country(person.get("country"))
             person.update(country=name, country_code=code, is_organisation=is_org)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from meetx.pipeline.batch.sinks import ArticleResult, OutputStore
 from meetx.pipeline.grounding import align, checks
 from meetx.pipeline.reading import articles
-from meetx.pipeline.rules import normalise
+from meetx.pipeline.text.countries import country
 from meetx.schemas.article import Article
 from meetx.schemas.meeting import Meeting, MeetingFormat, MeetingStatus, Outcome, Participant, Venue
 from meetx.schemas.record import Issue, LedgerEntry, MeetingRecord, Provenance, ReviewItem
@@ -47,7 +47,7 @@ def _sentence(text: str, words: str) -> str | None:
 def meeting_from_gold(g: dict[str, Any], text: str) -> Meeting:
     people = []
     for p in g["participants"]:
-        name, code, is_org = normalise.country(p["country"])
+        name, code, is_org = country(p["country"])
         people.append(
             Participant(
                 name=p["name"],
@@ -60,7 +60,7 @@ def meeting_from_gold(g: dict[str, Any], text: str) -> Meeting:
         )
     venue = Venue()
     if g.get("city") or g.get("country"):
-        name, code, _ = normalise.country(g.get("country"))
+        name, code, _ = country(g.get("country"))
         venue = Venue(place=g.get("place"), city=g.get("city"), country=name, country_code=code)
     report = next(
         (s for p in people if p.name and (s := _sentence(text, p.name.split()[-1]))), None

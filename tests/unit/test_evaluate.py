@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from meetx.pipeline.cli.app import app
 from meetx.pipeline.evaluation import evaluate
+from meetx.pipeline.text.outcomes import same_outcome
 
 TEXT = (
     "Foreign Minister Ann Lee met her Thai counterpart Somchai Wong and a Lao deputy minister "
@@ -140,12 +141,10 @@ def test_no_pair_without_a_shared_participant():
 
 
 def test_outcomes_by_content_word_overlap():
-    assert evaluate.outcome_matches(
+    assert same_outcome(
         "Agreed to open a consulate in Chiang Mai", "they agreed to open a consulate"
     )
-    assert not evaluate.outcome_matches(
-        "Agreed to open a consulate in Chiang Mai", "discussed regional trade"
-    )
+    assert not same_outcome("Agreed to open a consulate in Chiang Mai", "discussed regional trade")
     s = score([gold_meeting()], [gold_meeting(outcomes=["open a consulate", "talked about rain"])])
     assert counts(s, "outcomes") == (2, 2, 1)
 

@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 
 from meetx.pipeline.rules import normalise
+from meetx.pipeline.text import countries
 from meetx.schemas.meeting import MeetingStatus
 
 HELD, SCHEDULED = MeetingStatus.held, MeetingStatus.scheduled
@@ -97,7 +98,7 @@ def test_parse_time(text, expected):
     ],
 )
 def test_country(name, expected):
-    assert normalise.country(name) == expected
+    assert countries.country(name) == expected
 
 
 def test_weekday_without_publication_date_takes_the_one_matching_full_date():

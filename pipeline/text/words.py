@@ -1,4 +1,10 @@
-"""Tolerant text matching shared by the model-facing validators and the checks."""
+"""Words as meetx compares them: folded, squashed, without stop words.
+
+:func:`squash` and :func:`occurs_in` say whether a quote or a name occurs in the text up to
+case, quotes and whitespace (the re-ask of an invented name, the checks, the scorer);
+:func:`fold` and :func:`content_words` compare words without accents, punctuation or
+stop words (grounding, the rules, merge and the scorer).
+"""
 
 from __future__ import annotations
 
