@@ -42,12 +42,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from meetx.pipeline.batch.cache import ResponseCache, scope
-from meetx.pipeline.batch.sinks import ArticleResult, OutputStore
+from meetx.pipeline.batch.sinks import OutputStore
 from meetx.pipeline.batch.stages import Stages
+from meetx.pipeline.batch.summary import Summary
 from meetx.pipeline.config import Settings
 from meetx.pipeline.errors import ArticleError, ExtractionError, MeetxError, OutputError
 from meetx.pipeline.extraction import chunked, runner
 from meetx.pipeline.extraction.prompts import Prompt
+from meetx.pipeline.extraction.runner import ArticleResult
 from meetx.pipeline.model import backend
 from meetx.pipeline.model.llm import Completion
 from meetx.pipeline.reading import articles
@@ -83,7 +85,7 @@ def run(
     force: bool = False,
     open_endpoint: OpenEndpoint = backend.open_endpoint,
     on_article: OnArticle = lambda article, result: None,
-) -> runner.Summary:
+) -> Summary:
     """Process every article under ``paths`` not yet committed; see the module docstring."""
     batch = Batch(settings, prompt, store, open_endpoint, on_article)
     return asyncio.run(batch.run(list(paths), force))
@@ -100,10 +102,10 @@ class Batch:
     ) -> None:
         self.settings, self.prompt, self.store = settings, prompt, store
         self.open_endpoint, self.on_article = open_endpoint, on_article
-        self.summary = runner.Summary()
+        self.summary = Summary()
         self.cache: ResponseCache | None = None
 
-    async def run(self, paths: list[Path], force: bool = False) -> runner.Summary:
+    async def run(self, paths: list[Path], force: bool = False) -> Summary:
         started = time.monotonic()
         try:
             with self.store.lock():

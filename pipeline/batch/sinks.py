@@ -21,27 +21,18 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from pydantic import BaseModel
 
 from meetx.pipeline.errors import OutputBusy
-from meetx.schemas.record import LedgerEntry, MeetingRecord, ReviewItem
+from meetx.pipeline.extraction.runner import ArticleResult
+from meetx.schemas.record import MeetingRecord, ReviewItem
 
 log = logging.getLogger(__name__)
 
 Key = tuple[str, ...]
-
-
-@dataclass
-class ArticleResult:
-    """Everything one article produced, committed together."""
-
-    ledger: LedgerEntry
-    records: list[MeetingRecord] = field(default_factory=list)
-    review: list[ReviewItem] = field(default_factory=list)
 
 
 def _lines(path: Path) -> Iterator[dict[str, object]]:

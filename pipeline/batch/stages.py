@@ -28,11 +28,11 @@ from functools import partial
 from types import TracebackType
 from typing import Any, TypeVar
 
-from meetx.pipeline.batch.sinks import ArticleResult
 from meetx.pipeline.config import Settings
 from meetx.pipeline.errors import ExtractionError, WorkerCrashed
 from meetx.pipeline.extraction import runner
 from meetx.pipeline.extraction.prompts import Prompt
+from meetx.pipeline.extraction.runner import ArticleResult
 from meetx.pipeline.model.llm import Completion
 from meetx.pipeline.reading import articles
 from meetx.schemas.article import Article

@@ -17,10 +17,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from meetx.pipeline.batch import engine
 from meetx.pipeline.batch.sinks import OutputStore
+from meetx.pipeline.batch.summary import Summary
 from meetx.pipeline.cli import workflow as workflow_cli
 from meetx.pipeline.config import Settings
 from meetx.pipeline.errors import MeetxError
-from meetx.pipeline.extraction import prompts, runner
+from meetx.pipeline.extraction import prompts
 from meetx.pipeline.model import local_model
 from meetx.schemas.record import MeetingRecord
 
@@ -144,7 +145,7 @@ def extract(
         raise typer.Exit(130)
 
 
-def _print_summary(summary: runner.Summary, settings: Settings) -> None:
+def _print_summary(summary: Summary, settings: Settings) -> None:
     per = summary.seconds / summary.articles if summary.articles else 0.0
     if summary.skipped:
         err.print(f"{summary.skipped} article(s) already done (use --force to redo)")

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from meetx.pipeline.batch.sinks import ArticleResult
 from meetx.pipeline.extraction.prompts import Prompt
+from meetx.pipeline.extraction.runner import ArticleResult
 from meetx.pipeline.workflow.review import ReviewLog, load_article
 from meetx.schemas.article import Article
 from meetx.schemas.review import Action, Decision

@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from meetx.pipeline.batch.sinks import ArticleResult, OutputStore
+from meetx.pipeline.batch.sinks import OutputStore
+from meetx.pipeline.extraction.runner import ArticleResult
 from meetx.pipeline.grounding import align, checks
 from meetx.pipeline.reading import articles
 from meetx.pipeline.text.countries import country

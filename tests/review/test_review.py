@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from meetx.pipeline.batch.sinks import ArticleResult
 from meetx.pipeline.cli.app import app
 from meetx.pipeline.errors import InvalidEdit, ReviewError, UnknownItem
 from meetx.pipeline.extraction.prompts import Prompt
+from meetx.pipeline.extraction.runner import ArticleResult
 from meetx.pipeline.workflow import reextract
 from meetx.pipeline.workflow.review import ReviewLog, load_article
 from meetx.pipeline.workflow.review_edit import Assignment

@@ -2,7 +2,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from meetx.pipeline.batch.sinks import ArticleResult, OutputStore
+from meetx.pipeline.batch.sinks import OutputStore
+from meetx.pipeline.extraction.runner import ArticleResult
 from meetx.schemas.meeting import Meeting, MeetingStatus
 from meetx.schemas.record import Issue, LedgerEntry, MeetingRecord, Provenance, ReviewItem
 
