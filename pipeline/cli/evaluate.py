@@ -9,19 +9,19 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from meetx.pipeline.batch.sinks import OutputStore
+from meetx.pipeline.cli.common import err, exit_on_sigterm, setup_logging
+from meetx.pipeline.cli.common import settings as read_settings
+from meetx.pipeline.cli.extract import INTERRUPTED, extract_articles
 from meetx.pipeline.config import Settings
 from meetx.pipeline.errors import MeetxError
 from meetx.pipeline.evaluation import evaluate
 from meetx.pipeline.workflow.review import ReviewLog
 from meetx.schemas.meeting import Meeting
-
-err = Console(stderr=True)
 
 
 def _gold(path: Path) -> dict[str, list[evaluate.Event]]:
@@ -77,23 +77,24 @@ def _table(title: str, score: evaluate.Score) -> Table:
 def _run_extraction(
     articles_dir: Path, names: list[str], output: Path, replay: Path | None, prompt: str | None
 ) -> None:
-    """Extract the gold's articles into ``output`` through the `meetx extract` command."""
-    from meetx.pipeline.cli.app import app  # the same code path, options and errors as the command
-
-    paths = [str(articles_dir / name) for name in names if (articles_dir / name).is_file()]
+    """Extract the gold's articles into ``output`` as `meetx extract` does (the same function,
+    settings, logging and summary), without going through the command line again."""
+    paths = [articles_dir / name for name in names if (articles_dir / name).is_file()]
     if not paths:
         raise MeetxError(f"none of the gold's articles are in {articles_dir}")
-    args = ["extract", *paths, "--output", str(output)]
-    if replay is not None:
-        args += ["--replay", str(replay)]
-    if prompt is not None:
-        args += ["--prompt-version", prompt]
+    setup_logging(0)
+    exit_on_sigterm()
     try:
-        code = typer.main.get_command(app).main(args, standalone_mode=False)
-    except click.exceptions.Exit as done:
-        code = done.exit_code
-    if isinstance(code, int) and code != 0:
-        raise MeetxError(f"meetx extract failed (exit {code}); nothing scored")
+        settings = read_settings(output_dir=output, replay_dir=replay, prompt_version=prompt)
+        summary = extract_articles(paths, settings)
+    except KeyboardInterrupt:
+        err.print(INTERRUPTED)
+        raise MeetxError("meetx extract was interrupted; nothing scored") from None
+    except MeetxError as exc:
+        raise MeetxError(f"meetx extract failed: {exc}; nothing scored") from exc
+    if summary.interrupted:
+        err.print(INTERRUPTED)
+        raise MeetxError("meetx extract was interrupted; nothing scored")
 
 
 def eval_command(

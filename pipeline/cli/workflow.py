@@ -80,23 +80,3 @@ def export_command(
         raise typer.Exit(2) from exc
     for path in written:
         sys.stdout.write(f"{path}\n")
-
-
-def after_extract(output_dir: Path) -> None:
-    """Run by ``meetx extract`` at its end: refresh ``events.jsonl``."""
-    try:
-        events = merge.write(output_dir)
-    except MeetxError as exc:
-        err.print(f"[yellow]events not merged:[/yellow] {exc}")
-        return
-    merged = sum(1 for e in events if len(e.mentions) > 1)
-    err.print(f"events: {output_dir / merge.EVENTS} ({len(events)}, {merged} merged)")
-
-
-def register(app: typer.Typer) -> None:
-    from meetx.pipeline.cli.review import review_app
-
-    app.add_typer(review_app, name="review")
-    app.command("merge")(merge_command)
-    app.command("report")(report_command)
-    app.command("export")(export_command)

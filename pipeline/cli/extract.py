@@ -1,0 +1,143 @@
+"""``meetx extract``: the articles under some paths into an output directory.
+
+:func:`extract_articles` is the plain function behind the command (``meetx eval --run`` calls
+it too); :func:`extract` is the command: flags and environment in, exit codes out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from meetx.pipeline.batch import engine
+from meetx.pipeline.batch.sinks import OutputStore
+from meetx.pipeline.batch.summary import Summary
+from meetx.pipeline.cli.common import Output, Verbose, err, exit_on_sigterm, fail, setup_logging
+from meetx.pipeline.cli.common import settings as read_settings
+from meetx.pipeline.config import Settings
+from meetx.pipeline.errors import MeetxError
+from meetx.pipeline.extraction import prompts
+from meetx.pipeline.workflow import merge
+
+INTERRUPTED = "[yellow]interrupted[/yellow]: finished articles are saved; rerun to go on"
+
+
+def extract_articles(paths: list[Path], settings: Settings, force: bool = False) -> Summary:
+    """Extract, with a progress bar and a summary on stderr, then refresh ``events.jsonl``.
+
+    Raises what stops the run (:class:`MeetxError`, ``KeyboardInterrupt``); an interrupted
+    batch returns its summary with ``interrupted`` set.
+    """
+    prompt = prompts.load(settings.prompts_dir, settings.prompt_version)
+    where = (
+        f"replay {settings.replay_dir}"
+        if settings.replay_dir
+        else settings.base_url or f"embedded model {settings.model}"
+    )
+    err.print(f"extracting with {where}, prompt {prompt.version}, {settings.slots} at once")
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("articles", total=None)
+
+        def advance(article: Any, result: Any) -> None:
+            progress.update(task, advance=1, description=Path(article.path).name[:40])
+
+        summary = engine.run(
+            paths,
+            settings,
+            prompt,
+            OutputStore(settings.output_dir),
+            force=force,
+            on_article=advance,
+        )
+    _print_summary(summary, settings)
+    after_extract(settings.output_dir)
+    return summary
+
+
+def extract(
+    paths: Annotated[list[Path], typer.Argument(help="article files or directories")],
+    output: Output = None,
+    force: Annotated[bool, typer.Option(help="redo articles already done")] = False,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint")] = None,
+    model: Annotated[str | None, typer.Option(help="model name sent to the endpoint")] = None,
+    prompt_version: Annotated[str | None, typer.Option(help="e.g. meeting-v1 [newest]")] = None,
+    max_reasks: Annotated[int | None, typer.Option(help="validation re-asks per article")] = None,
+    record: Annotated[Path | None, typer.Option(help="save every HTTP exchange here")] = None,
+    replay: Annotated[Path | None, typer.Option(help="answer from exchanges saved here")] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(help="articles in flight [1 embedded, 8 remote]")
+    ] = None,
+    rpm: Annotated[float | None, typer.Option(help="max requests per minute")] = None,
+    tpm: Annotated[float | None, typer.Option(help="max tokens per minute")] = None,
+    cache: Annotated[bool, typer.Option(help="reuse answers already paid for")] = True,
+    verbose: Verbose = 0,
+) -> None:
+    """Extract meetings from articles into OUTPUT/meetings.jsonl and OUTPUT/review.jsonl."""
+    setup_logging(verbose)
+    exit_on_sigterm()
+    try:
+        settings = read_settings(
+            output_dir=output,
+            base_url=base_url,
+            model=model,
+            prompt_version=prompt_version,
+            max_reasks=max_reasks,
+            record_dir=record,
+            replay_dir=replay,
+            concurrency=concurrency,
+            requests_per_minute=rpm,
+            tokens_per_minute=tpm,
+            use_cache=cache,
+        )
+        summary = extract_articles(paths, settings, force)
+    except KeyboardInterrupt:
+        err.print(INTERRUPTED)
+        raise typer.Exit(130) from None
+    except MeetxError as exc:
+        raise fail(exc) from exc
+    if summary.interrupted:
+        err.print(INTERRUPTED)
+        raise typer.Exit(130)
+
+
+def _print_summary(summary: Summary, settings: Settings) -> None:
+    per = summary.seconds / summary.articles if summary.articles else 0.0
+    if summary.skipped:
+        err.print(f"{summary.skipped} article(s) already done (use --force to redo)")
+    priced = settings.price_in_per_mtok or settings.price_out_per_mtok
+    cost = f" | ${summary.cost(settings):.4f}" if priced else ""
+    err.print(
+        f"articles {summary.articles} (skipped {summary.skipped}, unreadable "
+        f"{summary.unreadable}, cached {summary.cached}) | meetings {summary.meetings} | "
+        f"flagged {summary.flagged} | failed {summary.failed} | requests {summary.requests} "
+        f"({summary.failed_requests} retried or failed) | tokens paid "
+        f"{summary.usage.total_tokens:,} ({summary.usage.prompt_tokens:,} in, "
+        f"{summary.usage.completion_tokens:,} out, failed attempts included; "
+        f"{summary.cached_usage.total_tokens:,} more from the cache){cost} | "
+        f"{summary.seconds:.1f} s ({per:.2f} s/article)"
+    )
+    err.print(
+        f"output: {settings.output_dir / 'meetings.jsonl'}, review: "
+        f"{settings.output_dir / 'review.jsonl'}"
+    )
+
+
+def after_extract(output_dir: Path) -> None:
+    """Run at the end of an extraction: refresh ``events.jsonl``."""
+    try:
+        events = merge.write(output_dir)
+    except MeetxError as exc:
+        err.print(f"[yellow]events not merged:[/yellow] {exc}")
+        return
+    merged = sum(1 for e in events if len(e.mentions) > 1)
+    err.print(f"events: {output_dir / merge.EVENTS} ({len(events)}, {merged} merged)")
