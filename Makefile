@@ -68,6 +68,7 @@ live: $(VENV)/.local
 
 # mypy reads the code under its import names (meetx.pipeline, meetx.schemas) through
 # .typing/meetx/, symlinks to the folders: it cannot follow setuptools' editable import hook.
+# lint-imports checks the layering contracts of pyproject.toml ([tool.importlinter]).
 lint: $(VENV)/.dev
 	$(BIN)/ruff check pipeline schemas prompts tests bench
 	$(BIN)/ruff format --check pipeline schemas prompts tests bench
@@ -75,6 +76,7 @@ lint: $(VENV)/.dev
 	@ln -sfn ../../pipeline .typing/meetx/pipeline
 	@ln -sfn ../../schemas .typing/meetx/schemas
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache --no-logo
 
 clean:
 	rm -rf $(VENV) output/*.jsonl

@@ -1,12 +1,31 @@
 """meetx: news articles in, validated meeting records out.
 
-The flow of one article, one module per stage::
+One article, from file to output line::
 
-    articles.load -> prompts.render -> llm.extract -> normalise.meetings -> checks.run -> sinks
+    reading.articles.parse -> extraction.prompts.Prompt.render_chunks -> model.llm.aextract
+      (extraction.chunked: piece by piece, and a second pass) -> rules.normalise.meeting
+      -> rules.consolidate.meetings -> grounding.align.ground -> grounding.checks.run
+      -> extraction.runner.finish (records and review items) -> batch.sinks.OutputStore
 
-``runner`` strings the stages together over many articles; ``cli`` is the thin command line.
-Only ``llm`` talks to ``openai``/``instructor``; ``local_model`` fetches and serves the embedded
-model; ``replay`` records and replays HTTP exchanges for offline tests.
+Subpackages, each a layer; an arrow means "may import" (enforced: ``[tool.importlinter]`` in
+pyproject.toml, ``tests/test_layers.py``)::
+
+    cli -> workflow -> batch -> extraction -> rules | grounding | model -> reading -> text
+    cli -> evaluation -> text
+
+- ``text``: shared notions (words, names, countries, same outcome, one-to-one matching).
+- ``reading``: files -> articles; the cleaned body and its sentences.
+- ``model``: the endpoints; ``model.llm`` is the only module that imports openai/instructor.
+- ``rules``: the model's draft -> a meeting (dates, countries, merging, counterparts, outcomes).
+- ``grounding``: evidence with offsets for every value, and the checks.
+- ``extraction``: prompts, long articles, one article's answer -> records.
+- ``batch``: the engine over many articles (workers, cache, crash-safe output).
+- ``workflow``: review, re-extraction, merge into events, report, export.
+- ``evaluation``: the scorer (``meetx eval`` and the benchmarks only).
+- ``cli``: the ``meetx`` command line.
+
+``errors`` (the exception tree) and ``config`` (settings, read once at the edge) are for
+everyone; ``meetx.schemas`` holds the Pydantic models and imports nothing of the pipeline.
 """
 
 __version__ = "0.1.0"
