@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ARTICLES ?= seeds
 
-.PHONY: run test lint live clean fixtures browser bench llama-flags
+.PHONY: run test lint live clean fixtures browser bench llama-flags wheel-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,11 @@ lint: $(VENV)/.dev
 	@ln -sfn ../../schemas .typing/meetx/schemas
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache --no-logo
+
+# The install outside the checkout: a wheel in a fresh venv, run from another folder, must
+# give the editable install's output on the replayed seeds (.ci/wheel-test; about a minute).
+wheel-test: $(VENV)/.dev
+	.ci/wheel-test
 
 clean:
 	rm -rf $(VENV) output/*.jsonl
