@@ -15,11 +15,13 @@ pyproject.toml, ``tests/test_layers.py``)::
 
 - ``text``: shared notions (words, names, countries, same outcome, one-to-one matching).
 - ``reading``: files -> articles; the cleaned body and its sentences.
-- ``model``: the endpoints; ``model.llm`` is the only module that imports openai/instructor.
+- ``model``: the endpoints; ``model.llm`` is the only module that imports instructor, and with
+  ``model.batch_api`` (a provider's Files and Batches API) the only ones that import openai.
 - ``rules``: the model's draft -> a meeting (dates, countries, merging, counterparts, outcomes).
 - ``grounding``: evidence with offsets for every value, and the checks.
 - ``extraction``: prompts, long articles, one article's answer -> records.
-- ``batch``: the engine over many articles (workers, cache, crash-safe output).
+- ``batch``: the engine over many articles (workers, cache, crash-safe output), and the same
+  through a provider's Batch API (``meetx batch submit | status | collect``).
 - ``workflow``: review, re-extraction, merge into events, report, export.
 - ``evaluation``: the scorer (``meetx eval`` and the benchmarks only).
 - ``cli``: the ``meetx`` command line.

@@ -5,27 +5,32 @@ way in; flags given on the command line win over the environment.
 
 Environment variables:
 
-=========================  ==================================================================
-``OPENAI_BASE_URL``        an OpenAI-compatible endpoint; unset means the embedded model
-``OPENAI_API_KEY``         its key (never logged, never written to a fixture)
-``MEETX_MODEL``            model name sent to the endpoint
-``MEETX_CONSTRAIN``        1/0: send the JSON schema in ``response_format`` (llama.cpp grammar);
-                           on by default for the embedded model, off for other endpoints
-``MEETX_OUTPUT_DIR``       where ``meetings.jsonl`` and ``review.jsonl`` go (``output``)
-``MEETX_CACHE_DIR``        where the embedded weights are assembled (``~/.cache/meetx``)
-``MEETX_THREADS``          CPU threads for the embedded model (all cores)
-``MEETX_CONCURRENCY``      articles in flight at once (1 for the embedded model, else 8)
-``MEETX_WORKERS``          processes for the CPU-bound stages (0 for the embedded model,
-                           else one per core but one, 1 to 4)
-``MEETX_RPM``              at most this many requests per minute (no limit)
-``MEETX_TPM``              at most this many tokens per minute, estimated before sending
-``MEETX_RESPONSE_CACHE``   the SQLite file of answers already paid for
-                           (``<output>/cache.sqlite``)
-``MEETX_PRICE_IN``         USD per million prompt tokens, for the cost in the summary (0)
-``MEETX_PRICE_OUT``        USD per million completion tokens (0)
-``MEETX_RETRY_WAIT_S``     the first backoff after a transport error, doubling per retry (1)
-``MEETX_TIMEOUT_S``        seconds to wait for one answer (600)
-=========================  ==================================================================
+============================  ==================================================================
+``OPENAI_BASE_URL``           an OpenAI-compatible endpoint; unset means the embedded model
+``OPENAI_API_KEY``            its key (never logged, never written to a fixture)
+``MEETX_MODEL``               model name sent to the endpoint
+``MEETX_CONSTRAIN``           1/0: send the JSON schema in ``response_format`` (llama.cpp grammar);
+                              on by default for the embedded model, off for other endpoints
+``MEETX_OUTPUT_DIR``          where ``meetings.jsonl`` and ``review.jsonl`` go (``output``)
+``MEETX_CACHE_DIR``           where the embedded weights are assembled (``~/.cache/meetx``)
+``MEETX_THREADS``             CPU threads for the embedded model (all cores)
+``MEETX_CONCURRENCY``         articles in flight at once (1 for the embedded model, else 8)
+``MEETX_WORKERS``             processes for the CPU-bound stages (0 for the embedded model,
+                              else one per core but one, 1 to 4)
+``MEETX_RPM``                 at most this many requests per minute (no limit)
+``MEETX_TPM``                 at most this many tokens per minute, estimated before sending
+``MEETX_RESPONSE_CACHE``      the SQLite file of answers already paid for
+                              (``<output>/cache.sqlite``)
+``MEETX_PRICE_IN``            USD per million prompt tokens, for the cost in the summary (0)
+``MEETX_PRICE_OUT``           USD per million completion tokens (0)
+``MEETX_BATCH_PRICE_IN``      USD per million prompt tokens answered by a provider's batch
+                              (``meetx batch``; half of ``MEETX_PRICE_IN``, as OpenAI charges)
+``MEETX_BATCH_PRICE_OUT``     USD per million completion tokens of a batch (half the live price)
+``MEETX_BATCH_MAX_REQUESTS``  requests per provider batch (50,000: OpenAI's limit)
+``MEETX_BATCH_MAX_BYTES``     bytes per batch input file (200,000,000: OpenAI's 200 MB)
+``MEETX_RETRY_WAIT_S``        the first backoff after a transport error, doubling per retry (1)
+``MEETX_TIMEOUT_S``           seconds to wait for one answer (600)
+============================  ==================================================================
 """
 
 from __future__ import annotations
@@ -69,6 +74,10 @@ _NUMBERS = {
     "MEETX_PRICE_OUT": "price_out_per_mtok",
     "MEETX_RETRY_WAIT_S": "retry_wait_s",
     "MEETX_TIMEOUT_S": "timeout_s",
+    "MEETX_BATCH_PRICE_IN": "batch_price_in_per_mtok",
+    "MEETX_BATCH_PRICE_OUT": "batch_price_out_per_mtok",
+    "MEETX_BATCH_MAX_REQUESTS": "batch_max_requests",
+    "MEETX_BATCH_MAX_BYTES": "batch_max_bytes",
 }
 
 
@@ -79,6 +88,10 @@ def _flag(value: str) -> bool:
     if lowered in {"0", "false", "no", "off", ""}:
         return False
     raise ConfigError(f"expected 1/0, true/false or yes/no, got {value!r}")
+
+
+def _given(value: float | None, default: float) -> float:
+    return default if value is None else value
 
 
 class Settings(BaseModel):
@@ -121,6 +134,14 @@ class Settings(BaseModel):
     max_article_bytes: int = Field(default=2_000_000, ge=1)
     price_in_per_mtok: float = Field(default=0.0, ge=0, description="USD per 1M prompt tokens")
     price_out_per_mtok: float = Field(default=0.0, ge=0, description="USD per 1M output tokens")
+    batch_price_in_per_mtok: float | None = Field(
+        default=None, ge=0, description="USD per 1M prompt tokens of a batch; None: half live"
+    )
+    batch_price_out_per_mtok: float | None = Field(
+        default=None, ge=0, description="USD per 1M output tokens of a batch; None: half live"
+    )
+    batch_max_requests: int = Field(default=50_000, ge=1, description="requests per batch")
+    batch_max_bytes: int = Field(default=200_000_000, ge=1024, description="bytes per batch file")
 
     @property
     def embedded(self) -> bool:
@@ -143,6 +164,16 @@ class Settings(BaseModel):
         if self.embedded or self.replay_dir is not None:
             return 0
         return min(max(self.threads - 1, 1), 4)  # one core stays with the event loop
+
+    def batch_pricing(self) -> Settings:
+        """These settings with the batch prices as the prices (``runner.cost`` reads those)."""
+        half_in, half_out = self.price_in_per_mtok / 2, self.price_out_per_mtok / 2
+        return self.model_copy(
+            update={
+                "price_in_per_mtok": _given(self.batch_price_in_per_mtok, half_in),
+                "price_out_per_mtok": _given(self.batch_price_out_per_mtok, half_out),
+            }
+        )
 
     @property
     def cache_path(self) -> Path | None:

@@ -7,7 +7,9 @@
     ├── ModelSetupError        the embedded model cannot be fetched, verified or served
     │   └── WeightsMismatch    the assembled weights are not the pinned file
     ├── ExtractionError        the model gave no usable answer (carries attempts and usage)
-    │   └── TransportError     the endpoint could not be reached after retries
+    │   ├── TransportError     the endpoint could not be reached after retries
+    │   └── BatchRequestError  a provider's batch answered a request with an error, or never
+    │                          ran it (expired, cancelled, the batch failed)
     ├── OutputBusy             another meetx run holds the output directory
     ├── OutputError            the output files cannot be written (disk full, permissions)
     ├── WorkerCrashed          a worker process of the batch engine died
@@ -15,7 +17,10 @@
     ├── ReviewError            a review decision that cannot be taken (already decided, ...)
     │   ├── UnknownItem        no review item has this id (or several start with it)
     │   └── InvalidEdit        an edit the meeting schema refuses, or a malformed path
-    └── ExportError            an export format or target that cannot be written
+    ├── ExportError            an export format or target that cannot be written
+    └── BatchError             a provider's batch cannot be sent, read or collected
+        ├── NotInBatch         a request no batch has answered: it goes into a follow-up batch
+        └── FailedInBatch      the batch holds an error for this request (the article fails)
 
 Validation problems with a record are *not* exceptions: they are ``schemas.Issue`` values in
 the record's ``issues`` list, and the record goes to review.
@@ -99,3 +104,31 @@ class InvalidEdit(ReviewError):
 
 class ExportError(MeetxError):
     pass
+
+
+class BatchRequestError(ExtractionError):
+    """A request of a provider's batch came back with an error, or was never run."""
+
+
+class BatchError(MeetxError):
+    """A provider's Files or Batches API refused or failed; or the local batch manifest
+    (``<output>/batch.sqlite``) belongs to other settings."""
+
+
+class NotInBatch(BatchError):
+    """A request that no batch has answered (yet): a re-ask, a second pass, a new piece.
+
+    ``meetx batch collect`` sends it in a follow-up batch (or live, ``--live-followups``).
+    """
+
+    def __init__(self, message: str, *, key: str, body: dict[str, object]) -> None:
+        super().__init__(message)
+        self.key, self.body = key, body
+
+
+class FailedInBatch(BatchError):
+    """The batch answered this request with an error (or never ran it); ``reason`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -56,7 +56,14 @@ class Provenance(BaseModel):
     attempts: int = Field(default=1, description="model calls made for this article")
     seconds: float = 0.0
     cost_usd: float | None = Field(
-        default=None, description="USD for usage at the configured prices; null: no prices"
+        default=None,
+        description="USD for usage at the configured prices (at the batch prices for what a "
+        "provider's batch answered); null: no prices",
+    )
+    batch_ids: list[str] = Field(
+        default_factory=list,
+        description="the provider batches that answered this article (meetx batch); "
+        "empty: asked live",
     )
     cached: bool = Field(
         default=False, description="the answer came from the cache: paid for by an earlier run"

@@ -4,7 +4,8 @@ The contracts are import-linter's, in pyproject.toml (``[tool.importlinter]``), 
 ``make lint``. Here they run on the real tree, and on copies of it with one forbidden import
 added, which must break the contract that forbids it. Two rules are also checked here
 without import-linter, straight from the source: only ``pipeline/model/llm.py`` imports
-``openai``/``instructor``, and ``schemas/`` imports nothing of meetx.
+``instructor`` (and with ``batch_api.py``, ``openai``), and ``schemas/`` imports nothing of
+meetx.
 """
 
 from __future__ import annotations
@@ -87,8 +88,14 @@ BREAKS = [
     (
         "pipeline/extraction/runner.py",
         "import openai",
-        "only model.llm talks to openai and instructor",
+        "only model.llm and model.batch_api talk to openai",
         "meetx.pipeline.extraction.runner -> openai",
+    ),
+    (
+        "pipeline/model/batch_api.py",
+        "import instructor",
+        "only model.llm talks to instructor",
+        "meetx.pipeline.model.batch_api -> instructor",
     ),
     (
         "pipeline/cli/common.py",
@@ -133,13 +140,17 @@ def sources(*folders: str) -> list[Path]:
     return sorted(p for folder in folders for p in (ROOT / folder).rglob("*.py"))
 
 
-def test_only_model_llm_imports_openai_and_instructor():
-    talking = {
+def talking_to(package: str) -> set[str]:
+    return {
         str(path.relative_to(ROOT))
         for path in sources("pipeline", "schemas")
-        if any(m.split(".")[0] in ("openai", "instructor") for m in imports(path))
+        if any(m.split(".")[0] == package for m in imports(path))
     }
-    assert talking == {"pipeline/model/llm.py"}
+
+
+def test_only_model_llm_imports_instructor_and_only_it_and_batch_api_openai():
+    assert talking_to("instructor") == {"pipeline/model/llm.py"}
+    assert talking_to("openai") == {"pipeline/model/llm.py", "pipeline/model/batch_api.py"}
 
 
 def test_schemas_import_nothing_of_meetx():

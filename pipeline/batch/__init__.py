@@ -5,6 +5,10 @@
 - ``cache``: answers already paid for, in SQLite.
 - ``sinks``: the output directory (meetings, review, ledger), crash-safe commits.
 - ``summary``: a run in numbers.
+- ``submit``, ``collect``, ``batches``, ``manifest``: ``meetx batch``, the same work through a
+  provider's Batch API at half the price: requests written as batch files and sent
+  (``batches``: send, watch, download), answers collected into the same output files; the
+  manifest (``<output>/batch.sqlite``) notes every step.
 
 May import: ``extraction``, ``model``, ``rules``, ``grounding``, ``reading``, ``text``,
 ``errors``, ``config``, ``schemas``. Never the workflow, the scorer or the command line.

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from meetx.pipeline.cli import evaluate, extract, review, workflow
+from meetx.pipeline.cli import batch, evaluate, extract, review, workflow
 from meetx.pipeline.cli.common import Verbose, err, fail, settings, setup_logging
 from meetx.pipeline.errors import MeetxError
 from meetx.pipeline.model import local_model
@@ -27,6 +27,7 @@ app = typer.Typer(
 model_app = typer.Typer(help="The embedded local model.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
 app.command("extract")(extract.extract)
+app.add_typer(batch.batch_app, name="batch")
 
 
 @app.command()

@@ -36,7 +36,8 @@ class Endpoint:
     traffic: Traffic
 
 
-def _network(settings: Settings) -> httpx.AsyncBaseTransport:
+def network(settings: Settings) -> httpx.AsyncBaseTransport:
+    """The network, pooled for ``settings.slots`` requests in flight."""
     pool = httpx.Limits(max_connections=settings.slots, max_keepalive_connections=settings.slots)
     return AiohttpTransport(limits=pool)
 
@@ -62,6 +63,17 @@ class _Watched(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+def throttled(settings: Settings, transport: httpx.AsyncBaseTransport) -> Throttle:
+    """``transport`` within the rate limits of ``settings``, counting what it sends."""
+    return Throttle(
+        transport,
+        requests_per_minute=settings.requests_per_minute,
+        tokens_per_minute=settings.tokens_per_minute,
+        max_tokens=settings.max_tokens,
+        pause_s=settings.retry_wait_s,
+    )
+
+
 @contextlib.asynccontextmanager
 async def open_endpoint(
     settings: Settings, transport: httpx.AsyncBaseTransport | None = None
@@ -76,16 +88,10 @@ async def open_endpoint(
         else:
             server = stack.enter_context(local_model.serve(settings))
             base_url = server.url
-            transport = _Watched(transport or _network(settings), server)
+            transport = _Watched(transport or network(settings), server)
         if settings.record_dir is not None:
             transport = RecordingTransport(settings.record_dir, async_inner=transport)
-        throttle = Throttle(
-            transport or _network(settings),
-            requests_per_minute=settings.requests_per_minute,
-            tokens_per_minute=settings.tokens_per_minute,
-            max_tokens=settings.max_tokens,
-            pause_s=settings.retry_wait_s,
-        )
+        throttle = throttled(settings, transport or network(settings))
         client = llm.build_async_client(settings, base_url, throttle)
         stack.push_async_callback(llm.aclose, client)
         yield Endpoint(partial(llm.aextract, client, settings), throttle.traffic)

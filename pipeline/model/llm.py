@@ -1,4 +1,4 @@
-"""The one module that talks to ``openai`` and ``instructor``.
+"""The one module that talks to ``instructor`` (and to ``openai``, but for ``batch_api``).
 
 :func:`build_async_client` makes an instructor client for any OpenAI-compatible endpoint, over
 an injectable httpx transport (the replay fixtures plug in there). :func:`aextract` asks for an
