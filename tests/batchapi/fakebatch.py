@@ -21,6 +21,7 @@ a line that is not a chat completion request, or repeats a ``custom_id``.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import itertools
 import json
@@ -345,3 +346,22 @@ class FakeBatchServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def main() -> None:
+    """Run alone (the benchmark does): prints its URL on the first line of stdout."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-requests", type=int, default=1_000_000)
+    parser.add_argument("--max-seconds", type=float, default=3600)
+    args = parser.parse_args()
+    server = FakeBatchServer(
+        Plan(polls=0), max_requests=args.max_requests, max_seconds=args.max_seconds
+    )
+    server.start()
+    print(server.url, flush=True)
+    assert server._thread is not None
+    server._thread.join(args.max_seconds + 5)
+
+
+if __name__ == "__main__":
+    main()
