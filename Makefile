@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ARTICLES ?= seeds
 
-.PHONY: run test lint live clean fixtures browser bench llama-flags wheel-test
+.PHONY: run test lint live clean fixtures browser bench llama-flags wheel-test ray-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,15 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# The Ray tests (tests/ray, marked `ray`, left out of `make test`): meetx[ray] installed, then
+# one Ray cluster of two CPUs on 127.0.0.1, started and stopped by the tests (about 5 minutes).
+$(VENV)/.ray: pyproject.toml | $(VENV)/.dev
+	$(BIN)/pip install --quiet -e '.[dev,ray]'
+	touch $@
+
+ray-test: $(VENV)/.ray
+	$(BIN)/pytest -m ray tests/ray
 
 live: $(VENV)/.local
 	$(BIN)/meetx model fetch

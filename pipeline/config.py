@@ -30,6 +30,13 @@ Environment variables:
 ``MEETX_BATCH_MAX_BYTES``     bytes per batch input file (200,000,000: OpenAI's 200 MB)
 ``MEETX_RETRY_WAIT_S``        the first backoff after a transport error, doubling per retry (1)
 ``MEETX_TIMEOUT_S``           seconds to wait for one answer (600)
+``MEETX_RAY``                 run on a Ray cluster: ``local`` (start one on this machine for the
+                              run), ``auto`` (the one running here) or its ``HOST:PORT`` (unset:
+                              the local engine)
+``MEETX_RAY_ACTORS``          model actors on the cluster (automatic: half the cluster's CPUs
+                              for an endpoint; for the embedded model, as many as CPUs allow)
+``MEETX_RAY_ACTOR_CPUS``      CPUs each model actor reserves (1 for an endpoint; for the
+                              embedded model, a node's CPUs but one: one server per node)
 ============================  ==================================================================
 """
 
@@ -78,6 +85,8 @@ _NUMBERS = {
     "MEETX_BATCH_PRICE_OUT": "batch_price_out_per_mtok",
     "MEETX_BATCH_MAX_REQUESTS": "batch_max_requests",
     "MEETX_BATCH_MAX_BYTES": "batch_max_bytes",
+    "MEETX_RAY_ACTORS": "ray_actors",
+    "MEETX_RAY_ACTOR_CPUS": "ray_actor_cpus",
 }
 
 
@@ -142,6 +151,9 @@ class Settings(BaseModel):
     )
     batch_max_requests: int = Field(default=50_000, ge=1, description="requests per batch")
     batch_max_bytes: int = Field(default=200_000_000, ge=1024, description="bytes per batch file")
+    ray_address: str | None = Field(default=None, description="None: the local engine")
+    ray_actors: int | None = Field(default=None, ge=1, le=10_000, description="None: automatic")
+    ray_actor_cpus: float | None = Field(default=None, gt=0, description="None: automatic")
 
     @property
     def embedded(self) -> bool:
@@ -201,6 +213,8 @@ class Settings(BaseModel):
         for name, field in _NUMBERS.items():
             if env.get(name):
                 values[field] = env[name]
+        if env.get("MEETX_RAY"):
+            values["ray_address"] = env["MEETX_RAY"]
         if env.get("MEETX_RESPONSE_CACHE"):
             values["response_cache"] = Path(env["MEETX_RESPONSE_CACHE"])
         values.update({k: v for k, v in flags.items() if v is not None})

@@ -13,6 +13,7 @@
     ├── OutputBusy             another meetx run holds the output directory
     ├── OutputError            the output files cannot be written (disk full, permissions)
     ├── WorkerCrashed          a worker process of the batch engine died
+    ├── ClusterError           the Ray cluster cannot be reached, or a run on it failed
     ├── ReplayMiss             a replayed run sent a request that was never recorded
     ├── ReviewError            a review decision that cannot be taken (already decided, ...)
     │   ├── UnknownItem        no review item has this id (or several start with it)
@@ -84,6 +85,11 @@ class OutputError(MeetxError):
 
 class WorkerCrashed(MeetxError):
     """A process running the batch's CPU-bound stages died (killed, out of memory)."""
+
+
+class ClusterError(MeetxError):
+    """No Ray (install ``meetx[ray]``), no cluster at the address, or a run on it that failed
+    for a reason that is not meetx's own (the message has Ray's)."""
 
 
 class ReplayMiss(MeetxError):

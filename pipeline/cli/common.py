@@ -45,6 +45,19 @@ def setup_logging(verbose: int) -> None:
         logging.getLogger("instructor").setLevel(logging.CRITICAL)
 
 
+def quiet_ray(verbose: int) -> None:
+    """Ray Data logs its plans, banners and hints on stderr; meetx shows its own progress.
+
+    Its loggers are set up when ``ray.data`` is first imported, so it is imported here first.
+    With -vv they speak again. Nothing happens without Ray (the run then says what to install).
+    """
+    try:
+        import ray.data  # noqa: F401
+    except ImportError:
+        return
+    logging.getLogger("ray.data").setLevel(logging.DEBUG if verbose >= 2 else logging.ERROR)
+
+
 def settings(**flags: Any) -> Settings:
     """The settings of this run: the environment, and the flags given (they win)."""
     return Settings.from_env(os.environ, **flags)

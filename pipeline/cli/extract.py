@@ -6,8 +6,9 @@ it too); :func:`extract` is the command: flags and environment in, exit codes ou
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -15,11 +16,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from meetx.pipeline.batch import engine
 from meetx.pipeline.batch.sinks import OutputStore
 from meetx.pipeline.batch.summary import Summary
-from meetx.pipeline.cli.common import Output, Verbose, err, exit_on_sigterm, fail, setup_logging
+from meetx.pipeline.cli.common import (
+    Output,
+    Verbose,
+    err,
+    exit_on_sigterm,
+    fail,
+    quiet_ray,
+    setup_logging,
+)
 from meetx.pipeline.cli.common import settings as read_settings
 from meetx.pipeline.config import Settings
 from meetx.pipeline.errors import MeetxError
 from meetx.pipeline.extraction import prompts
+from meetx.pipeline.extraction.runner import ArticleResult
 from meetx.pipeline.workflow import merge
 
 INTERRUPTED = "[yellow]interrupted[/yellow]: finished articles are saved; rerun to go on"
@@ -28,8 +38,9 @@ INTERRUPTED = "[yellow]interrupted[/yellow]: finished articles are saved; rerun 
 def extract_articles(paths: list[Path], settings: Settings, force: bool = False) -> Summary:
     """Extract, with a progress bar and a summary on stderr, then refresh ``events.jsonl``.
 
-    Raises what stops the run (:class:`MeetxError`, ``KeyboardInterrupt``); an interrupted
-    batch returns its summary with ``interrupted`` set.
+    On a Ray cluster when ``settings.ray_address`` is set (``batch.cluster``), else with the
+    local engine. Raises what stops the run (:class:`MeetxError`, ``KeyboardInterrupt``); an
+    interrupted batch returns its summary with ``interrupted`` set.
     """
     prompt = prompts.load(settings.prompts_dir, settings.prompt_version)
     where = (
@@ -37,31 +48,63 @@ def extract_articles(paths: list[Path], settings: Settings, force: bool = False)
         if settings.replay_dir
         else settings.base_url or f"embedded model {settings.model}"
     )
-    err.print(f"extracting with {where}, prompt {prompt.version}, {settings.slots} at once")
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=False,
-    ) as progress:
-        task = progress.add_task("articles", total=None)
+    on = f" on the Ray cluster {settings.ray_address}" if settings.ray_address else ""
+    err.print(f"extracting with {where}{on}, prompt {prompt.version}, {settings.slots} at once")
+    store = OutputStore(settings.output_dir)
+    with _Progress() as progress:
+        if settings.ray_address:
+            from meetx.pipeline.batch import cluster  # Ray only when asked for
 
-        def advance(article: Any, result: Any) -> None:
-            progress.update(task, advance=1, description=Path(article.path).name[:40])
-
-        summary = engine.run(
-            paths,
-            settings,
-            prompt,
-            OutputStore(settings.output_dir),
-            force=force,
-            on_article=advance,
-        )
+            summary = cluster.run(
+                paths, settings, prompt, store, force=force, on_result=progress.advance
+            )
+        else:
+            summary = engine.run(
+                paths,
+                settings,
+                prompt,
+                store,
+                force=force,
+                on_article=lambda article, result: progress.advance(result),
+            )
     _print_summary(summary, settings)
     after_extract(settings.output_dir)
     return summary
+
+
+class _Progress:
+    """The bar on stderr: articles done, with the last one's name, flagged, failed, tokens."""
+
+    def __init__(self) -> None:
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[stats]}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
+        )
+        self.task = self.bar.add_task("articles", total=None, stats="")
+        self.flagged = self.failed = self.tokens = 0
+
+    def advance(self, result: ArticleResult) -> None:
+        self.flagged += result.ledger.flagged
+        self.failed += int(result.ledger.failed)
+        self.tokens += result.ledger.usage.total_tokens
+        self.bar.update(
+            self.task,
+            advance=1,
+            description=Path(result.ledger.article_path).name[:40],
+            stats=f"flagged {self.flagged} · failed {self.failed} · tokens {self.tokens:,}",
+        )
+
+    def __enter__(self) -> _Progress:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(None, None, None)
 
 
 def extract(
@@ -80,6 +123,18 @@ def extract(
     rpm: Annotated[float | None, typer.Option(help="max requests per minute")] = None,
     tpm: Annotated[float | None, typer.Option(help="max tokens per minute")] = None,
     cache: Annotated[bool, typer.Option(help="reuse answers already paid for")] = True,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="ADDRESS",
+            help="run on a Ray cluster: local (start one here), auto (the one running here) "
+            "or HOST:PORT; needs meetx[ray]",
+        ),
+    ] = None,
+    ray_actors: Annotated[
+        int | None, typer.Option(help="model actors on the Ray cluster [automatic]")
+    ] = None,
     verbose: Verbose = 0,
 ) -> None:
     """Extract meetings from articles into OUTPUT/meetings.jsonl and OUTPUT/review.jsonl."""
@@ -98,7 +153,13 @@ def extract(
             requests_per_minute=rpm,
             tokens_per_minute=tpm,
             use_cache=cache,
+            ray_address=ray,
+            ray_actors=ray_actors,
         )
+        if settings.ray_address:
+            if settings.ray_address == "local":  # a cluster for this run alone: loopback only
+                os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+            quiet_ray(verbose)
         summary = extract_articles(paths, settings, force)
     except KeyboardInterrupt:
         err.print(INTERRUPTED)

@@ -52,3 +52,15 @@ def test_bad_settings_are_config_errors(env, flags, message):
 def test_settings_are_frozen():
     with pytest.raises(ValueError):
         Settings().model = "x"  # type: ignore[misc]
+
+
+def test_a_ray_cluster_and_its_pool_come_from_the_environment_and_flags_win():
+    env = {"MEETX_RAY": "auto", "MEETX_RAY_ACTORS": "6", "MEETX_RAY_ACTOR_CPUS": "2.5"}
+    settings = Settings.from_env(env)
+    assert (settings.ray_address, settings.ray_actors, settings.ray_actor_cpus) == ("auto", 6, 2.5)
+    assert (
+        Settings.from_env(env, ray_address="head.example:6379").ray_address == "head.example:6379"
+    )
+    assert Settings.from_env({}).ray_address is None  # the local engine by default
+    with pytest.raises(ConfigError):
+        Settings.from_env({"MEETX_RAY_ACTORS": "0"})
