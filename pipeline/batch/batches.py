@@ -4,7 +4,8 @@
   then create; a part a kill left ``creating`` is first looked for by its tag, so that no
   batch is created twice. :func:`send_pending` sends every part not sent yet, whichever
   command left it.
-- :func:`refresh` asks how every running batch stands; :func:`status` also counts.
+- :func:`refresh` asks how every running batch stands; :func:`status` also counts;
+  :func:`cancel` stops them.
 - :func:`download` takes every finished batch's output and error files to
   ``<output>/batches/`` and stores their lines in the manifest; a request in neither gets its
   batch's reason (failed, expired, cancelled, or no line at all).
@@ -74,6 +75,33 @@ async def status(settings: Settings, api: BatchAPI) -> tuple[list[Part], dict[st
     try:
         await refresh(api, manifest)
         return manifest.parts(), manifest.counts()
+    finally:
+        manifest.close()
+
+
+async def cancel(settings: Settings, api: BatchAPI) -> list[Part]:
+    """Cancel every batch not finished (and every part not sent yet, which is then never
+    sent); the parts as they stand after. What a batch answered before it stopped is kept,
+    and ``collect`` sends the rest to review as cancelled."""
+    if not Manifest.exists(settings.output_dir):
+        return []
+    manifest = Manifest(settings.output_dir)
+    try:
+        names = []
+        for part in manifest.parts():
+            if part.status in TERMINAL:
+                continue
+            batch_id = part.batch_id
+            if part.status == "creating":  # a kill may have left it made but not noted
+                found = await api.find(f"{manifest.run}:{part.name}", part.written_at)
+                batch_id = found.id if found is not None else None
+            if batch_id is not None:
+                manifest.set_state(part.name, await api.cancel(batch_id))
+            else:
+                manifest.set_status(part.name, "cancelled")
+                part.path.unlink(missing_ok=True)
+            names.append(part.name)
+        return [p for p in manifest.parts() if p.name in names]
     finally:
         manifest.close()
 

@@ -1,7 +1,8 @@
-"""``meetx batch submit | status | collect``: half-price large runs through a Batch API.
+"""``meetx batch submit | status | collect | cancel``: half-price runs through a Batch API.
 
-The plain functions are ``batch.submit.submit``, ``batch.batches.status`` and
-``batch.collect.collect``; here are their flags, progress bars and summaries.
+The plain functions are ``batch.submit.submit``, ``batch.batches.status``,
+``batch.collect.collect`` and ``batch.batches.cancel``; here are their flags, progress bars
+and summaries.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ T = TypeVar("T")
 batch_app = typer.Typer(
     help="Half-price large runs: a provider's Batch API (OpenAI's, or a compatible one). "
     "submit sends the articles, status shows how the batches stand, collect writes the "
-    "answers to the output files as a live run would.",
+    "answers to the output files as a live run would; cancel stops the running batches.",
     no_args_is_help=True,
 )
 
@@ -274,6 +275,29 @@ def collect_command(
     _print_collected(done, settings)
     if done.summary.articles:
         after_extract(settings.output_dir)
+
+
+@batch_app.command("cancel")
+def cancel_command(
+    output: Output = None,
+    base_url: BaseUrl = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
+    verbose: Verbose = 0,
+) -> None:
+    """Cancel the batches of OUTPUT still running; collect then reviews what never ran."""
+    setup_logging(verbose)
+    settings = _settings(output_dir=output, base_url=base_url)
+    if not yes:
+        typer.confirm(
+            f"cancel every running batch of {settings.output_dir}? What they answered so far "
+            "is kept; `meetx batch collect` sends the rest to review.jsonl as cancelled",
+            abort=True,
+            err=True,
+        )
+    parts = _run(settings, lambda api: batches.cancel(settings, api))
+    for part in parts:
+        err.print(_describe(part))
+    err.print(f"{len(parts)} batch(es) cancelled or cancelling; run `meetx batch collect`")
 
 
 def _print_collected(done: collecting.Collected, settings: Settings) -> None:

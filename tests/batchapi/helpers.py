@@ -33,8 +33,8 @@ def environment(server: FakeBatchServer, **more: str) -> dict[str, str]:
     }
 
 
-def meetx(*args: str, env: dict[str, str], code: int = 0) -> Result:
-    result = CliRunner().invoke(app, list(args), env=env)
+def meetx(*args: str, env: dict[str, str], code: int = 0, input: str | None = None) -> Result:
+    result = CliRunner().invoke(app, list(args), env=env, input=input)
     assert result.exit_code == code, (result.output, result.exception)
     assert SECRET not in result.output
     return result

@@ -17,9 +17,9 @@ from tests.batchapi.helpers import environment, meetx
 from tests.faults.helpers import write_articles
 
 
-def test_help_names_the_three_commands_and_the_follow_up_default():
+def test_help_names_the_commands_and_the_follow_up_default():
     shown = meetx("batch", "--help", env={}).output
-    for command in ("submit", "status", "collect"):
+    for command in ("submit", "status", "collect", "cancel"):
         assert command in shown
     collect = meetx("batch", "collect", "--help", env={}).output
     assert "--live-followups" in collect and "follow-up batch" in collect and "--wait" in collect

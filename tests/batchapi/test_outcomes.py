@@ -14,6 +14,8 @@ import httpx
 import pytest
 
 from meetx.pipeline.batch.sinks import OutputStore
+from meetx.pipeline.errors import BatchError
+from meetx.pipeline.model.batch_api import BatchAPI
 from tests.batchapi.fakebatch import FakeBatchServer, Plan
 from tests.batchapi.helpers import SECRET, environment, meetx, output_bytes, until_done
 from tests.faults.helpers import assert_exactly_once, write_articles
@@ -153,9 +155,38 @@ def test_a_cancelled_batch_sends_what_never_ran_to_review(tmp_path: Path, drop_u
         meetx("batch", "submit", str(tmp_path / "in"), "-o", str(out), env=env)
         meetx("batch", "collect", "-o", str(out), env=env)  # still in progress
         (batch_id,) = server.batches
-        httpx.post(f"{server.url}/batches/{batch_id}/cancel").raise_for_status()
+        if drop_unrun:  # cancelled by its owner elsewhere (the provider's dashboard)
+            httpx.post(f"{server.url}/batches/{batch_id}/cancel").raise_for_status()
+        else:
+            kept = meetx("batch", "cancel", "-o", str(out), env=env, input="n\n", code=1)
+            assert "cancel every running batch" in kept.output
+            assert server.batches[batch_id]["status"] == "in_progress"
+            stopped = meetx("batch", "cancel", "-o", str(out), "--yes", env=env)
+            assert f"batch {batch_id} cancelled" in stopped.output
         assert until_done(out, env) == 1
     assert_exactly_once(OutputStore(out), set(ids))
     reasons = set(failed_reasons(out).values())
     expected = "cancelled: the batch was cancelled" if drop_unrun else "batch_cancelled"
     assert len(reasons) == 1 and expected in reasons.pop()
+
+
+def test_cancel_also_stops_a_part_not_sent_yet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    ids = write_articles(tmp_path / "in", 2)
+    out = tmp_path / "out"
+
+    async def down(self: BatchAPI, path: Path) -> str:
+        raise BatchError("cannot upload: HTTP 503: the provider is down")
+
+    with FakeBatchServer() as server:
+        env = environment(server, MEETX_MODEL="fake-model", MEETX_CONSTRAIN="0")
+        with monkeypatch.context() as patch:
+            patch.setattr(BatchAPI, "upload", down)
+            failed = meetx("batch", "submit", str(tmp_path / "in"), "-o", str(out), env=env, code=2)
+        assert "the provider is down" in failed.output
+        meetx("batch", "cancel", "-o", str(out), "--yes", env=env)
+        assert until_done(out, env) == 1
+        assert server.files == {} and server.batches == {}
+    assert_exactly_once(OutputStore(out), set(ids))
+    assert set(failed_reasons(out).values()) == {
+        "batch request failed: cancelled: the batch was cancelled before it ran"
+    }
