@@ -8,6 +8,7 @@ answers a live ``meetx extract``: the records must be the same however they were
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from meetx.pipeline.batch.sinks import OutputStore
 from tests.batchapi.fakebatch import FakeBatchServer, Plan, synthetic
 from tests.batchapi.helpers import comparable, environment, meetx, until_done
+from tests.faults.fakeserver import synthetic_article
 from tests.faults.helpers import write_articles
 
 N = 3
@@ -132,3 +134,37 @@ def test_batch_prices_can_be_set(tmp_path: Path, articles: Path):
     ledger = [json.loads(line) for line in (out / "ledger.jsonl").read_text().splitlines()]
     assert sum(entry["cost_usd"] for entry in ledger) == pytest.approx(total, abs=1e-5)
     assert f"${total:.4f} at batch prices (live: ${live_total:.4f})" in result.output
+
+
+FILLER = (
+    "The delegations also reviewed cooperation on ports, fisheries and a rail corridor "
+    "that officials in both capitals have discussed for years"
+)
+
+
+def long_article(i: int) -> str:
+    """An article of two pieces (over ``chunk_chars`` after cleaning), a meeting in each."""
+    rng = random.Random(i)
+    words = FILLER.split(" ")
+    filler = " ".join(" ".join(rng.sample(words, len(words))) + "." for _ in range(75))
+    later = synthetic_article(i + 100, filler=0).split("\n\n", 2)[2]
+    return f"{synthetic_article(i, filler=0)}\n\n{filler}\n\n{later}"
+
+
+def test_the_reasks_of_every_piece_go_into_one_follow_up_batch(tmp_path: Path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "long.txt").write_text(long_article(2), encoding="utf-8")
+    live_out, out = tmp_path / "live", tmp_path / "out"
+    with FakeBatchServer(Plan(answer=invents_first, polls=0)) as server:
+        env = env_for(server)
+        meetx("extract", str(tmp_path / "in"), "-o", str(live_out), "--no-cache", env=env)
+        assert len(server.chat) == 4  # two pieces, each asked and re-asked
+        meetx("batch", "submit", str(tmp_path / "in"), "-o", str(out), env=env)
+        assert until_done(out, env) == 2
+    pieces, reasks = server.inputs.values()
+    assert [line["custom_id"][-2:] for line in pieces] == ["-0", "-1"]
+    assert [line["custom_id"][-2:] for line in reasks] == ["-2", "-3"]
+    assert comparable(out) == comparable(live_out)
+    records = OutputStore(out).records()
+    assert len(records) == 2  # a meeting in each piece
+    assert all(r.provenance.attempts == 4 and r.issues == [] for r in records)
