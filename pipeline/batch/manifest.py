@@ -276,6 +276,14 @@ class Manifest:
         ).fetchone()
         return int(count), int(last)
 
+    def forget(self, ids: Iterable[str]) -> None:
+        """Articles to be sent again: their requests and answers go (``submit --redo-failed``)."""
+        rows = [(i,) for i in ids]
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("DELETE FROM requests WHERE article = ?", rows)
+            self.db.executemany("DELETE FROM articles WHERE id = ?", rows)
+
     def mark_done(self, ids: Iterable[str]) -> None:
         self._write("UPDATE articles SET done = 1 WHERE id = ?", [(i,) for i in ids])
 

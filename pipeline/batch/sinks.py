@@ -90,15 +90,20 @@ class OutputStore:
         """Keys (article id, model, prompt version, schema version) already committed."""
         return {k for line in _lines(self.ledger) if (k := _key_of(line)) is not None}
 
-    def done_ids(self, model: str, prompt_version: str, schema_version: str) -> set[bytes]:
-        """Ids of the articles committed for this model, prompt and schema, as 32-byte digests.
+    def done_ids(
+        self, model: str, prompt_version: str, schema_version: str, failed: bool = False
+    ) -> set[bytes]:
+        """Ids of the articles committed for this model, prompt and schema, as 32-byte digests
+        (``failed``: only those committed as failed).
 
         Compact (about 80 bytes an article), so that resuming a large run stays small.
         """
         ids: set[bytes] = set()
         for line in _lines(self.ledger):
             key = _key_of(line)
-            if key is not None and key[1:] == (model, prompt_version, schema_version):
+            if key is None or key[1:] != (model, prompt_version, schema_version):
+                continue
+            if not failed or line.get("failed") is True:
                 with contextlib.suppress(ValueError):
                     ids.add(bytes.fromhex(key[0]))
         return ids

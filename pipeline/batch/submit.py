@@ -115,6 +115,7 @@ class Submitted:
     articles: int = 0
     requests: int = 0
     parts: list[Part] = field(default_factory=list)  # the parts sent by this run
+    redone: int = 0  # articles committed as failed before, sent again (--redo-failed)
 
 
 def _failed(
@@ -135,18 +136,37 @@ class _Submit:
         self.asker = Asker(settings)
         self.parts = Parts(self.manifest, settings)
 
+    def _read(self, paths: Iterable[Path], quiet: bool = False) -> Iterator[tuple[Path, str]]:
+        settings = self.settings
+        own = [settings.output_dir, *([settings.cache_path] if settings.cache_path else [])]
+        for path in articles.iter_paths(paths, own):
+            try:
+                yield path, articles.read_text(path, settings.max_article_bytes)
+            except ArticleError as exc:
+                if not quiet:
+                    self.done.summary.problem(str(exc))
+
+    def redo_failed(self, paths: Iterable[Path]) -> None:
+        """Uncommit and forget the articles under ``paths`` that were committed as failed
+        (an expired request, a failed batch ...), so that they are sent again."""
+        settings = self.settings
+        failed = self.store.done_ids(settings.model, self.prompt.version, SCHEMA_VERSION, True)
+        ids = set()
+        for _, text in self._read(paths, quiet=True):
+            digest = hashlib.sha256(text.encode("utf-8")).digest()
+            if digest in failed:
+                ids.add(digest.hex())
+        keys = [(i, settings.model, self.prompt.version, SCHEMA_VERSION) for i in ids]
+        self.store.forget(keys)
+        self.manifest.forget(ids)
+        self.done.redone = len(ids)
+
     def _texts(self, paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:
         """Readable articles neither committed nor sent (nor met before in this run)."""
         settings, summary = self.settings, self.done.summary
         skip = self.store.done_ids(settings.model, self.prompt.version, SCHEMA_VERSION)
         skip |= self.manifest.known()
-        own = [settings.output_dir, *([settings.cache_path] if settings.cache_path else [])]
-        for path in articles.iter_paths(paths, own):
-            try:
-                text = articles.read_text(path, settings.max_article_bytes)
-            except ArticleError as exc:
-                summary.problem(str(exc))
-                continue
+        for path, text in self._read(paths):
             digest = hashlib.sha256(text.encode("utf-8")).digest()
             if digest in skip:
                 summary.skipped += 1
@@ -173,13 +193,17 @@ class _Submit:
             requests.append(Request(custom_id(article.id, n), key, body))
         return article, requests
 
-    async def run(self, paths: Iterable[Path], on_article: OnArticle, on_part: OnPart) -> None:
+    async def run(
+        self, paths: list[Path], on_article: OnArticle, on_part: OnPart, redo_failed: bool
+    ) -> None:
         def sent(part: Part) -> None:
             self.done.parts.append(part)
             on_part(part)
 
         self.manifest.check(scope(self.settings, self.prompt), first=True)
         await send_pending(self.api, self.manifest, sent)  # what a killed run left
+        if redo_failed:
+            self.redo_failed(paths)
         for path, text in self._texts(paths):
             on_article(str(path))
             found = await self._requests(text, str(path))
@@ -207,8 +231,10 @@ async def submit(
     *,
     on_article: OnArticle = lambda path: None,
     on_part: OnPart = lambda part: None,
+    redo_failed: bool = False,
 ) -> Submitted:
-    """Send every article under ``paths`` not committed nor sent yet (see the module doc).
+    """Send every article under ``paths`` not committed nor sent yet (see the module doc);
+    ``redo_failed``: and those committed as failed (expired, a failed batch ...), again.
 
     Holds the output directory (``OutputStore.lock``) meanwhile. Interrupted, it keeps what it
     wrote whole: the articles of the file being written are sent by the next ``submit``.
@@ -217,7 +243,7 @@ async def submit(
         store.recover()
         job = _Submit(settings, prompt, store, api)
         try:
-            await job.run(paths, on_article, on_part)
+            await job.run(list(paths), on_article, on_part, redo_failed)
         finally:
             await job.aclose()
     return job.done

@@ -112,6 +112,13 @@ def submit_command(
     max_bytes: Annotated[
         int | None, typer.Option(help="bytes per batch input file [200000000]")
     ] = None,
+    redo_failed: Annotated[
+        bool,
+        typer.Option(
+            help="send again the articles committed as failed (expired, a failed batch, ...); "
+            "their review items go"
+        ),
+    ] = False,
     verbose: Verbose = 0,
 ) -> None:
     """Send the articles not yet done as batches: the requests a live run would send."""
@@ -140,10 +147,19 @@ def submit_command(
         done = _run(
             settings,
             lambda api: submitting.submit(
-                paths, settings, prompt, store, api, on_article=advance, on_part=sent
+                paths,
+                settings,
+                prompt,
+                store,
+                api,
+                on_article=advance,
+                on_part=sent,
+                redo_failed=redo_failed,
             ),
         )
     summary = done.summary
+    if done.redone:
+        err.print(f"{done.redone} article(s) committed as failed are sent again")
     if summary.skipped:
         err.print(f"{summary.skipped} article(s) already done or sent")
     if summary.unreadable:

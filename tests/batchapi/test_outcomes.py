@@ -190,3 +190,25 @@ def test_cancel_also_stops_a_part_not_sent_yet(tmp_path: Path, monkeypatch: pyte
     assert set(failed_reasons(out).values()) == {
         "batch request failed: cancelled: the batch was cancelled before it ran"
     }
+
+
+def test_redo_failed_sends_the_expired_articles_again(tmp_path: Path):
+    ids = write_articles(tmp_path / "in", 4)
+    out = str(tmp_path / "out")
+    expire = Plan(polls=0, unrun=lambda custom_id, body: number(custom_id, ids) == 1)
+    with FakeBatchServer(expire) as server:
+        env = environment(server, MEETX_MODEL="fake-model", MEETX_CONSTRAIN="0")
+        meetx("batch", "submit", str(tmp_path / "in"), "-o", out, env=env)
+        until_done(Path(out), env)
+        assert list(failed_reasons(Path(out))) == ["00001.txt"]
+        again = meetx("batch", "submit", str(tmp_path / "in"), "-o", out, env=env)
+        assert "sent 0 article(s)" in again.output  # failed is done, unless asked
+        server.plan = Plan(polls=0)  # the provider runs everything this time
+        redo = ("batch", "submit", str(tmp_path / "in"), "-o", out, "--redo-failed")
+        again = meetx(*redo, env=env)
+        assert "1 article(s) committed as failed are sent again" in again.output
+        assert "sent 1 article(s), 1 request(s), in 1 batch(es)" in again.output
+        until_done(Path(out), env)
+    store = OutputStore(Path(out))
+    assert_exactly_once(store, set(ids))
+    assert failed_reasons(Path(out)) == {} and len(store.records()) == 4
