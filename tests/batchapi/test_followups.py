@@ -168,3 +168,16 @@ def test_the_reasks_of_every_piece_go_into_one_follow_up_batch(tmp_path: Path):
     records = OutputStore(out).records()
     assert len(records) == 2  # a meeting in each piece
     assert all(r.provenance.attempts == 4 and r.issues == [] for r in records)
+
+
+def test_collect_wait_runs_until_the_follow_ups_are_done(
+    tmp_path: Path, articles: Path, live: Path
+):
+    out = tmp_path / "out"
+    with FakeBatchServer(Plan(answer=invents_first, polls=2)) as server:
+        env = env_for(server)
+        meetx("batch", "submit", str(articles), "-o", str(out), env=env)
+        done = meetx("batch", "collect", "-o", str(out), "--wait", "--poll", "0.01", env=env)
+        assert len(server.batches) == 2  # the first, then the re-asks
+    assert "waiting for 1 batch(es)" in done.output and "still waiting" not in done.output
+    assert comparable(out) == comparable(live)
