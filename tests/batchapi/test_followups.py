@@ -51,6 +51,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, articles: Path) -> Path:
     with FakeBatchServer(Plan(answer=invents_first)) as server:
         meetx("extract", str(articles), "-o", str(out), "--no-cache", env=env_for(server))
         assert len(server.chat) == 2 * N  # each article asked, then re-asked
+    (out / "sent.json").write_text(json.dumps(server.chat))  # what the live run sent
     return out
 
 
@@ -71,6 +72,10 @@ def test_a_reask_goes_into_a_follow_up_batch(tmp_path: Path, articles: Path, liv
         assert len(messages) == FIRST_REQUEST + 2  # the bad answer, and the error sent back
         assert "Zed Unknown" in messages[-2]["content"]
         assert "does not occur in the article" in messages[-1]["content"]
+    sent_live = json.loads((live / "sent.json").read_text())
+    batched = [line["body"] for line in [*first_batch, *reasks]]
+    key = json.dumps  # the same requests, whatever their order
+    assert sorted(batched, key=key) == sorted(sent_live, key=key)
     assert comparable(out) == comparable(live)
     for record in OutputStore(out).records():
         assert record.provenance.attempts == 2 and record.issues == []
