@@ -29,7 +29,9 @@ Environment variables:
 ``MEETX_BATCH_MAX_REQUESTS``  requests per provider batch (50,000: OpenAI's limit)
 ``MEETX_BATCH_MAX_BYTES``     bytes per batch input file (200,000,000: OpenAI's 200 MB)
 ``MEETX_RETRY_WAIT_S``        the first backoff after a transport error, doubling per retry (1)
-``MEETX_TIMEOUT_S``           seconds to wait for one answer (600)
+``MEETX_TIMEOUT_S``           seconds one request may take, answer read to the end (600 for
+                              the embedded model, 300 for an endpoint on this machine, 120
+                              for any other: see :attr:`Settings.answer_timeout_s`)
 ``MEETX_RAY``                 run on a Ray cluster: ``local`` (start one on this machine for the
                               run), ``auto`` (the one running here) or its ``HOST:PORT`` (unset:
                               the local engine)
@@ -43,10 +45,12 @@ Environment variables:
 from __future__ import annotations
 
 import importlib.resources
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
@@ -90,6 +94,15 @@ _NUMBERS = {
 }
 
 
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _flag(value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -119,7 +132,9 @@ class Settings(BaseModel):
     max_reasks: int = Field(default=1, ge=0, le=5)
     max_transport_retries: int = Field(default=4, ge=0, le=20)
     retry_wait_s: float = Field(default=1.0, ge=0, description="first backoff; doubles per retry")
-    timeout_s: float = Field(default=600.0, gt=0)
+    timeout_s: float | None = Field(
+        default=None, gt=0, description="None: the backend's default (answer_timeout_s)"
+    )
     max_tokens: int = Field(default=1536, ge=64)
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     threads: int = Field(default=max(os.cpu_count() or 1, 1), ge=1)
@@ -159,6 +174,26 @@ class Settings(BaseModel):
     def embedded(self) -> bool:
         """True when meetx starts its own llama.cpp server."""
         return self.base_url is None and self.replay_dir is None
+
+    @property
+    def answer_timeout_s(self) -> float:
+        """Seconds one request may take, from sending it to the last byte of its answer.
+
+        The longest answer allowed (``max_tokens``, 1,536) after a prompt of about 3,000
+        tokens takes the embedded model on 2 CPU cores about 5 minutes (35-70 prompt tokens/s,
+        8 answer tokens/s), so 600 s. A server on this machine (``localhost``, ``127.*``,
+        ``::1``: Ollama, llama.cpp, vLLM) may be as slow on a CPU, or fast on a GPU: 300 s.
+        A hosted endpoint writes 30 tokens/s or more, 50 s for the longest answer: 120 s,
+        so that a request lost on the way holds its slot for two minutes, not ten.
+        """
+        if self.timeout_s is not None:
+            return self.timeout_s
+        if self.embedded:
+            return 600.0
+        host = urlsplit(self.base_url).hostname if self.base_url else None
+        if host is not None and _loopback(host):
+            return 300.0
+        return 120.0
 
     @property
     def slots(self) -> int:

@@ -10,7 +10,7 @@ alone imports instructor, and ``batch_api``).
 - ``backend``: which endpoint a run talks to (replay, a remote server, the embedded model).
 - ``local_model``: fetch, verify and serve the embedded model (llama.cpp's server).
 - ``replay``: record and replay HTTP exchanges (the offline fixtures).
-- ``throttle``: rate limits and counts, per request.
+- ``throttle``: rate limits, the answer timeout over each whole exchange, and counts.
 
 May import: ``text`` (the re-ask of a name the article never gives), ``errors``, ``config``,
 ``schemas``. Never the articles, the rules, the batch engine or the workflow.

@@ -5,9 +5,12 @@
 - neither: the embedded model, started on 127.0.0.1 and stopped when the block ends.
 
 ``--record DIR`` wraps the real transport and saves every exchange. Every request goes through
-a :class:`~pipeline.model.throttle.Throttle` (rate limits, a shared pause after a 429, counts). The
-network transport is aiohttp's (``httpx-aiohttp``, what openai's ``DefaultAioHttpClient`` uses):
-at 32 requests in flight it costs a third less CPU per request than httpx's own pool.
+a :class:`~pipeline.model.throttle.Throttle` (rate limits, a shared pause after a 429, the
+answer timeout over the whole exchange, counts). The network transport is aiohttp's
+(``httpx-aiohttp``, what openai's ``DefaultAioHttpClient`` uses): at 32 requests in flight it
+costs a third less CPU per request than httpx's own pool. :class:`_Aiohttp` names its errors
+as httpx does: ``httpx-aiohttp`` turns every aiohttp connection error into ``ConnectTimeout``,
+so a reset read as a timeout (logged as one, and never retried on the embedded model).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from functools import partial
 
+import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
@@ -36,10 +40,31 @@ class Endpoint:
     traffic: Traffic
 
 
+class _Aiohttp(AiohttpTransport):
+    """aiohttp's transport, its connection errors named as httpx's own transport names them."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await super().handle_async_request(request)
+        except httpx.ConnectTimeout as exc:
+            raise _renamed(exc, request) from exc.__cause__
+
+
+def _renamed(exc: httpx.ConnectTimeout, request: httpx.Request) -> httpx.TransportError:
+    """A timeout stays one; a refused connection is a ``ConnectError``; a connection the
+    server reset or closed without an answer is a ``ReadError``."""
+    cause = exc.__cause__
+    if cause is None or isinstance(cause, TimeoutError):
+        return exc
+    if isinstance(cause, aiohttp.ClientConnectorError):
+        return httpx.ConnectError(str(exc), request=request)
+    return httpx.ReadError(f"{type(cause).__name__}: {exc}", request=request)
+
+
 def network(settings: Settings) -> httpx.AsyncBaseTransport:
     """The network, pooled for ``settings.slots`` requests in flight."""
     pool = httpx.Limits(max_connections=settings.slots, max_keepalive_connections=settings.slots)
-    return AiohttpTransport(limits=pool)
+    return _Aiohttp(limits=pool)
 
 
 class _Watched(httpx.AsyncBaseTransport):
@@ -64,13 +89,15 @@ class _Watched(httpx.AsyncBaseTransport):
 
 
 def throttled(settings: Settings, transport: httpx.AsyncBaseTransport) -> Throttle:
-    """``transport`` within the rate limits of ``settings``, counting what it sends."""
+    """``transport`` within the rate limits and the answer timeout of ``settings``, counting
+    what it sends."""
     return Throttle(
         transport,
         requests_per_minute=settings.requests_per_minute,
         tokens_per_minute=settings.tokens_per_minute,
         max_tokens=settings.max_tokens,
         pause_s=settings.retry_wait_s,
+        timeout_s=settings.answer_timeout_s,
     )
 
 

@@ -151,7 +151,7 @@ class BatchAPI:
                 "(or --base-url); the embedded model has none"
             )
         key = settings.api_key.get_secret_value() if settings.api_key else "no-key"
-        http = httpx.AsyncClient(transport=transport, timeout=settings.timeout_s)
+        http = httpx.AsyncClient(transport=transport, timeout=settings.answer_timeout_s)
         self.client = openai.AsyncOpenAI(
             base_url=settings.base_url,
             api_key=key,

@@ -77,7 +77,8 @@ def build_async_client(
     """An instructor client in JSON mode, pooling up to ``connections`` connections, with
     openai's own retries off (tenacity does them)."""
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    http_client = httpx.AsyncClient(transport=transport, timeout=settings.timeout_s, limits=limits)
+    timeout = settings.answer_timeout_s
+    http_client = httpx.AsyncClient(transport=transport, timeout=timeout, limits=limits)
     oai = openai.AsyncOpenAI(
         base_url=base_url, api_key=_key(settings), max_retries=0, http_client=http_client
     )
@@ -235,9 +236,15 @@ class _Call:
 
 
 def _describe(exc: BaseException) -> str:
+    """The openai error in the chain, and for a connection error what the transport said
+    ("Connection error." alone does not tell a reset from a refused connection)."""
     while exc.__cause__ is not None and not isinstance(exc, openai.OpenAIError):
         exc = exc.__cause__
-    return f"{type(exc).__name__}: {exc}"[:500]
+    text = f"{type(exc).__name__}: {exc}"
+    cause = exc.__cause__
+    if isinstance(exc, openai.APIConnectionError) and isinstance(cause, httpx.TransportError):
+        text += f" ({type(cause).__name__}: {cause})"
+    return text[:500]
 
 
 def _log_retry(state: RetryCallState) -> None:

@@ -3,10 +3,14 @@
 It listens on 127.0.0.1 only, answers ``POST /v1/chat/completions`` after ``latency_s``, and
 stops by itself after ``max_requests`` requests or ``max_seconds`` seconds. :class:`Faults`
 says in what proportions it answers with a fault instead: 429 with or without ``Retry-After``,
-500/502/503, a reset connection, a hang past the client's timeout, a 200 whose body is not
-JSON, garbage instead of JSON, JSON cut off at the token limit, JSON that violates the schema,
-or a refusal. Which requests fail is decided by a hash of the request's last message and how
-many times that message was sent, so a run's outcome does not depend on scheduling.
+500/502/503, a reset connection (the whole request read, then ``SO_LINGER`` 0 and close: a
+TCP RST and no answer), a connection closed without an answer (a plain FIN), a hang of
+``hang_s`` (past the client's timeout, or not), a good answer sent a byte every half second
+for ``trickle_s`` (the socket is never idle long enough for a read timeout), a good answer
+after ``slow_s``, a 200 whose body is not JSON, garbage instead of JSON, JSON cut off at the
+token limit, JSON that violates the schema, or a refusal. Which requests fail is decided by a
+hash of the request's last message and how many times that message was sent, so a run's
+outcome does not depend on scheduling.
 
 It answers a meetx request for a :func:`synthetic_article` with the meeting the article states,
 quoted from it, and any other article with no meeting. It also recognises LangExtract's request
@@ -24,6 +28,8 @@ import hashlib
 import json
 import random
 import re
+import socket
+import struct
 import threading
 import time
 from collections import Counter
@@ -37,14 +43,19 @@ FAULTS = (
     "rate_limit_retry_after",
     "server_error",
     "reset",
+    "disconnect",
     "timeout",
+    "trickle",
+    "slow",
     "bad_body",
     "garbage",
     "truncated",
     "schema_violation",
     "refusal",
 )
-TRANSPORT_FAULTS = FAULTS[:5]  # a 200 with a body that is no JSON is a bad answer
+# answers a client cannot use (a trickle: when it outlasts the client's timeout); slow answers
+# and the faults after them are answers
+TRANSPORT_FAULTS = FAULTS[:7]
 
 
 @dataclass(frozen=True)
@@ -55,7 +66,10 @@ class Faults:
     rate_limit_retry_after: float = 0.0
     server_error: float = 0.0
     reset: float = 0.0
+    disconnect: float = 0.0
     timeout: float = 0.0
+    trickle: float = 0.0
+    slow: float = 0.0
     bad_body: float = 0.0
     garbage: float = 0.0
     truncated: float = 0.0
@@ -200,6 +214,18 @@ def _completion(content: str | None, finish: str = "stop", refusal: str | None =
     }
 
 
+def _drop(request: web.Request, *, reset: bool) -> None:
+    """Close the connection without an answer: with a TCP RST (``SO_LINGER`` 0, what a
+    crashing proxy or a load balancer's idle cut does) or with a plain FIN."""
+    transport = request.transport
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if reset and sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+
+
 class FakeServer:
     """Start with ``with FakeServer(...) as server:``; ``server.url`` ends in ``/v1``."""
 
@@ -210,17 +236,21 @@ class FakeServer:
         latency_s: float = 0.0,
         retry_after: str = "0.05",
         hang_s: float = 2.0,
+        slow_s: float = 2.0,
+        trickle_s: float = 30.0,
         max_requests: int = 10_000,
         max_seconds: float = 120.0,
         seed: str = "",
     ) -> None:
         self.faults, self.latency_s, self.retry_after = faults, latency_s, retry_after
         self.hang_s, self.max_requests, self.max_seconds = hang_s, max_requests, max_seconds
+        self.slow_s, self.trickle_s = slow_s, trickle_s
         self.seed = seed
         self.sent: Counter[str] = Counter()  # how each request was answered
         self.requests = 0
         self.in_flight = 0
         self.peak_in_flight = 0
+        self.ended: list[float] = []  # time.monotonic() at which each request ended, any way
         self._tries: Counter[str] = Counter()
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -256,6 +286,7 @@ class FakeServer:
             return await self._answer(request, body, fault)
         finally:
             self.in_flight -= 1
+            self.ended.append(time.monotonic())
 
     async def _answer(
         self, request: web.Request, body: dict[str, Any], fault: str | None
@@ -270,13 +301,14 @@ class FakeServer:
         if fault == "server_error":
             status = (500, 502, 503)[self.requests % 3]
             return web.json_response({"error": {"message": "upstream failed"}}, status=status)
-        if fault == "reset":
-            if request.transport is not None:
-                request.transport.abort()
-            return web.Response(status=500)
+        if fault in ("reset", "disconnect"):
+            _drop(request, reset=fault == "reset")
+            return web.Response(status=500)  # never sent: the connection is gone
         if fault == "timeout":
             await asyncio.sleep(self.hang_s)
             return web.json_response({"error": "too late"}, status=504)
+        if fault == "slow":
+            await asyncio.sleep(self.slow_s)
         if fault == "bad_body":
             return web.Response(text="<html>gateway says hello</html>", content_type="text/html")
         messages = body.get("messages", [])
@@ -284,6 +316,8 @@ class FakeServer:
         if "extractions" in prompt:
             return web.json_response(_completion(langextract_answer(prompt)))
         good = json.dumps(_answer_for(messages))
+        if fault == "trickle":
+            return await self._trickle(request, json.dumps(_completion(good)).encode())
         if fault == "garbage":
             return web.json_response(_completion("Sure! Here are the meetings: " + good[:40]))
         if fault == "truncated":
@@ -300,6 +334,21 @@ class FakeServer:
             system = str(messages[0].get("content", "")) if messages else ""
             return web.json_response(_completion("OK. My instructions were: " + system[:300]))
         return web.json_response(_completion(good))
+
+    async def _trickle(self, request: web.Request, body: bytes) -> web.StreamResponse:
+        """A good answer, its first bytes a half second apart for ``trickle_s``, then the rest."""
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.content_length = len(body)
+        await response.prepare(request)
+        sent = 0
+        deadline = time.monotonic() + self.trickle_s
+        while time.monotonic() < deadline and sent < len(body) - 1:
+            await response.write(body[sent : sent + 1])
+            sent += 1
+            await asyncio.sleep(0.5)
+        await response.write(body[sent:])
+        await response.write_eof()
+        return response
 
     async def _stats(self, request: web.Request) -> web.Response:
         return web.json_response(

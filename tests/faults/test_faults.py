@@ -21,8 +21,11 @@ MIX = Faults(
     rate_limit=0.06,
     rate_limit_retry_after=0.06,
     server_error=0.08,
-    reset=0.05,
+    reset=0.04,
+    disconnect=0.02,
     timeout=0.01,
+    trickle=0.01,
+    slow=0.02,
     bad_body=0.03,
     garbage=0.04,
     truncated=0.04,
@@ -41,7 +44,9 @@ def settings_for(server: FakeServer, out: Path, **changes: object) -> Settings:
         "max_transport_retries": 3,
         "max_reasks": 1,
         "retry_wait_s": 0.01,
-        "timeout_s": 2.0,  # generous: only the injected hangs may time out, even on a busy machine
+        # generous: only the injected hangs and trickles (longer) may time out, even on a
+        # busy machine, where the fake server's thread may wait a second or two for the GIL
+        "timeout_s": 4.0,
     }
     values.update(changes)
     return Settings(**values)  # type: ignore[arg-type]
@@ -51,7 +56,9 @@ def settings_for(server: FakeServer, out: Path, **changes: object) -> Settings:
 def run(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("faults")
     ids = write_articles(root / "in", N)
-    with FakeServer(MIX, hang_s=3.0, max_requests=3000, max_seconds=60) as server:
+    with FakeServer(
+        MIX, hang_s=6.0, trickle_s=8.0, slow_s=0.5, max_requests=3000, max_seconds=90
+    ) as server:
         settings = settings_for(server, root / "out")
         prompt = prompts.load(settings.prompts_dir)
         summary = engine.run([root / "in"], settings, prompt, OutputStore(settings.output_dir))
@@ -94,9 +101,9 @@ def test_transport_faults_past_the_retries_go_to_review_with_the_reason(run):
     items = [i for i in run["store"].review_items() if i.kind == "failed_article"]
     transport = [i for i in items if i.reasons[0].kind == "TransportError"]
     assert transport, "the mix should exhaust the retries of some articles"
-    for item in transport:
-        assert "after 4 attempts" in item.reasons[0].message
-        assert len(item.failed_attempts) == 4
+    for item in transport:  # 4 tries (a try that re-asked made two calls)
+        calls = len(item.failed_attempts)
+        assert calls >= 4 and f"after {calls} attempts" in item.reasons[0].message
 
 
 def test_model_faults_go_to_review_with_the_raw_output(run):

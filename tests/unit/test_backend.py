@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from meetx.pipeline.config import Settings
 from meetx.pipeline.errors import ModelSetupError, TransportError
 from meetx.pipeline.model import backend, llm, local_model
 from tests.conftest import FakeEndpoint
@@ -58,3 +59,52 @@ def test_a_live_server_that_refuses_is_retried_as_a_transport_error(settings, tm
         alive.proc.kill()
         alive.proc.wait()
     assert len(endpoint.requests) == 3
+
+
+def network_error(fault: str, port: int | None = None) -> httpx.TransportError:
+    """What the network transport raises for one request to the fake server with ``fault``."""
+    from tests.faults.fakeserver import FakeServer, Faults
+
+    async def go(url: str) -> None:
+        transport = backend._Aiohttp()
+        try:
+            request = httpx.Request("POST", url, json={"messages": [{"content": "x"}]})
+            await transport.handle_async_request(request)
+        finally:
+            await transport.aclose()
+
+    with FakeServer(Faults(**{fault: 1.0}), max_seconds=30) as server:
+        url = f"http://127.0.0.1:{port or server.port}/v1/chat/completions"
+        try:
+            asyncio.run(go(url))
+        except httpx.TransportError as exc:
+            return exc
+    raise AssertionError("no error")
+
+
+@pytest.mark.parametrize("fault", ["reset", "disconnect"])
+def test_a_reset_is_a_read_error_not_a_timeout(fault):
+    """httpx-aiohttp calls every connection error ConnectTimeout: a reset was logged as a
+    timeout, and on the embedded model (whose timeouts are final) never retried."""
+    error = network_error(fault)
+    assert isinstance(error, httpx.ReadError) and not isinstance(error, httpx.TimeoutException)
+    assert llm._worth_retrying(Settings())(_as_openai(error))
+
+
+def test_a_refused_connection_is_a_connect_error():
+    import socket
+
+    with socket.socket() as free:  # a port nothing listens on
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    error = network_error("reset", port=port)
+    assert isinstance(error, httpx.ConnectError)
+
+
+def _as_openai(error: httpx.TransportError) -> BaseException:
+    import openai
+
+    request = httpx.Request("POST", "http://127.0.0.1/v1")
+    wrapped = openai.APIConnectionError(request=request)
+    wrapped.__cause__ = error
+    return wrapped

@@ -64,3 +64,20 @@ def test_a_ray_cluster_and_its_pool_come_from_the_environment_and_flags_win():
     assert Settings.from_env({}).ray_address is None  # the local engine by default
     with pytest.raises(ConfigError):
         Settings.from_env({"MEETX_RAY_ACTORS": "0"})
+
+
+@pytest.mark.parametrize(
+    ("env", "seconds"),
+    [
+        ({}, 600.0),  # the embedded model on a CPU
+        ({"OPENAI_BASE_URL": "http://localhost:11434/v1"}, 300.0),  # a server on this machine
+        ({"OPENAI_BASE_URL": "http://127.0.0.1:8080/v1"}, 300.0),
+        ({"OPENAI_BASE_URL": "http://[::1]:8000/v1"}, 300.0),
+        ({"OPENAI_BASE_URL": "https://api.openai.com/v1"}, 120.0),  # a hosted endpoint
+        ({"OPENAI_BASE_URL": "http://10.0.0.7:8000/v1"}, 120.0),  # another machine
+        ({"OPENAI_BASE_URL": "https://api.openai.com/v1", "MEETX_TIMEOUT_S": "45"}, 45.0),
+        ({"MEETX_TIMEOUT_S": "900"}, 900.0),
+    ],
+)
+def test_the_answer_timeout_depends_on_the_backend_unless_set(env, seconds):
+    assert Settings.from_env(env).answer_timeout_s == seconds
