@@ -32,6 +32,8 @@ Environment variables:
 ``MEETX_TIMEOUT_S``           seconds one request may take, answer read to the end (600 for
                               the embedded model, 300 for an endpoint on this machine, 120
                               for any other: see :attr:`Settings.answer_timeout_s`)
+``MEETX_STALL_WARNING_S``     a run that commits nothing for this long says what it waits for
+                              (60)
 ``MEETX_RAY``                 run on a Ray cluster: ``local`` (start one on this machine for the
                               run), ``auto`` (the one running here) or its ``HOST:PORT`` (unset:
                               the local engine)
@@ -85,6 +87,7 @@ _NUMBERS = {
     "MEETX_PRICE_OUT": "price_out_per_mtok",
     "MEETX_RETRY_WAIT_S": "retry_wait_s",
     "MEETX_TIMEOUT_S": "timeout_s",
+    "MEETX_STALL_WARNING_S": "stall_warning_s",
     "MEETX_BATCH_PRICE_IN": "batch_price_in_per_mtok",
     "MEETX_BATCH_PRICE_OUT": "batch_price_out_per_mtok",
     "MEETX_BATCH_MAX_REQUESTS": "batch_max_requests",
@@ -134,6 +137,9 @@ class Settings(BaseModel):
     retry_wait_s: float = Field(default=1.0, ge=0, description="first backoff; doubles per retry")
     timeout_s: float | None = Field(
         default=None, gt=0, description="None: the backend's default (answer_timeout_s)"
+    )
+    stall_warning_s: float = Field(
+        default=60.0, gt=0, description="warn when no article was committed for this long"
     )
     max_tokens: int = Field(default=1536, ge=64)
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)

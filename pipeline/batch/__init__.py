@@ -1,6 +1,7 @@
 """The batch engine: many articles at once, none lost, none twice, nothing paid for twice.
 
 - ``engine``: the asyncio loop of producer, workers and committer.
+- ``liveness``: what a run that commits nothing waits for, on the log.
 - ``stages``: the CPU-bound stages in worker processes.
 - ``cache``: answers already paid for, in SQLite.
 - ``sinks``: the output directory (meetings, review, ledger), crash-safe commits.

@@ -1,9 +1,10 @@
 """Answers already paid for, in SQLite, so that a rerun or a resumed run never pays twice.
 
-An answer is stored as soon as it arrives, with the next group of articles the engine
-commits, and before them: a run killed between the two finds it here next time (only answers
-that arrived in the last few milliseconds before a kill are paid again). The key is
-(endpoint, model, prompt, schema, article id):
+An answer is stored the moment it arrives, in a transaction of its own, before its article's
+stages run and so before the article is committed: a run killed at any point after that
+finds it here next time. What a kill can still make a run pay twice is the requests in flight
+at that moment (at most ``settings.slots``): the endpoint may finish and bill them, and their
+answers never reached meetx. The key is (endpoint, model, prompt, schema, article id):
 
 - *endpoint*: the server, without credentials, query or port of the embedded model;
 - *prompt*: the prompt version plus a fingerprint of its text and of the request settings that
@@ -12,8 +13,9 @@ that arrived in the last few milliseconds before a kill are paid again). The key
 - *schema*: the record schema version plus a fingerprint of the draft schema the model fills.
 
 Only answers are kept: a failure (transport or model) is tried again by the next run that
-asks. SQLite in WAL mode makes each flush one transaction that survives a killed
-process; ``--no-cache`` turns the cache off.
+asks. SQLite in WAL mode with ``synchronous=NORMAL`` makes each store one transaction that
+survives a killed process without an ``fsync`` (a lost power supply may lose the last few);
+``--no-cache`` turns the cache off.
 """
 
 from __future__ import annotations
@@ -128,9 +130,9 @@ def load(text: str) -> Completion:
 
 
 class ResponseCache:
-    """Lookups on one connection (the event loop's thread); stores queued by :meth:`put` and
-    written together by :meth:`flush` on another (the committer's thread), so that the event
-    loop never waits for a write.
+    """Lookups on one connection (the event loop's thread); stores on another, which the
+    engine uses from a worker thread (:meth:`store`, one at a time), so that the event loop
+    never waits for a write.
 
     A cache that cannot be opened stops the run before it starts (:class:`OutputError`); one
     that fails later (disk full, a corrupt file) is turned off with a warning, and the run goes
@@ -141,8 +143,7 @@ class ResponseCache:
         self.path, self.run = path, run
         self.hits = 0
         self.off = False
-        self._lock = threading.Lock()
-        self._pending: list[tuple[str, Completion]] = []
+        self._lock = threading.Lock()  # one writer at a time on the writing connection
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.writer = sqlite3.connect(path, timeout=30, check_same_thread=False)
@@ -184,30 +185,21 @@ class ResponseCache:
         self.hits += 1
         return completion
 
-    def put(self, article_id: str, completion: Completion) -> None:
-        """Queue an answer for the next :meth:`flush`."""
-        if not self.off:
-            with self._lock:
-                self._pending.append((article_id, completion))
-
-    def flush(self) -> None:
-        """Store the queued answers in one transaction (from one thread at a time)."""
-        with self._lock:
-            pending, self._pending = self._pending, []
-        if self.off or not pending:
+    def store(self, article_id: str, completion: Completion) -> None:
+        """Store one answer now, in its own transaction (blocking: call it off the loop)."""
+        if self.off:
             return
-        now = time.time()
-        try:
-            rows = [(*self._key(a), dump(c), now) for a, c in pending]
-            with self.writer:
-                self.writer.executemany(
-                    "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)", rows
-                )
-        except sqlite3.Error as exc:
-            self._fail(exc)
+        with self._lock:
+            try:
+                row = (*self._key(article_id), dump(completion), time.time())
+                with self.writer:
+                    self.writer.execute(
+                        "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)", row
+                    )
+            except sqlite3.Error as exc:
+                self._fail(exc)
 
     def close(self) -> None:
-        self.flush()
-        with contextlib.suppress(sqlite3.Error):
+        with self._lock, contextlib.suppress(sqlite3.Error):
             self.db.close()
             self.writer.close()

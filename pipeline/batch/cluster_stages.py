@@ -235,8 +235,7 @@ class CacheService:
         return found
 
     def put(self, article_id: str, answer: str) -> None:
-        self.cache.put(article_id, answers.load(answer))
-        self.cache.flush()
+        self.cache.store(article_id, answers.load(answer))
 
     def close(self) -> None:
         self.cache.close()

@@ -18,8 +18,14 @@ to the requests. Articles longer than ``settings.chunk_chars`` are asked piece b
 - *Faults*: transport errors are retried in ``pipeline.model.llm``; what outlasts the retries, every
   model fault, and any unexpected error of one article become that article's review item. Only
   errors of the run itself (a replay miss, a busy output directory) stop it.
-- *Cache*: an answer is stored (``pipeline.batch.cache``) as soon as it arrives, before its article
-  is committed, so a run killed in between gets it back for free.
+- *Cache*: an answer is stored (``pipeline.batch.cache``) the moment it arrives, before its
+  article's stages run, so a run killed at any later point gets it back for free: a kill
+  makes the next run pay again only for the requests that were in flight.
+- *Liveness*: no request holds a slot longer than the answer timeout (the throttle's deadline
+  covers the whole exchange); nothing is ordered behind a slow article (the committer takes
+  articles as they finish, so one hung article holds its own slot and nothing else); and
+  after ``settings.stall_warning_s`` without a commit the log says what the run waits for
+  (``pipeline.batch.liveness``).
 - *Crash safety*: the committer is the only writer (``OutputStore.commit_many``); the store's
   ``recover`` at the start drops whatever a killed run left half-written. The output directory
   is locked for the run.
@@ -41,7 +47,9 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from meetx.pipeline.batch import liveness
 from meetx.pipeline.batch.cache import ResponseCache, scope
+from meetx.pipeline.batch.liveness import Liveness
 from meetx.pipeline.batch.sinks import OutputStore
 from meetx.pipeline.batch.stages import Stages
 from meetx.pipeline.batch.summary import Summary
@@ -104,6 +112,7 @@ class Batch:
         self.open_endpoint, self.on_article = open_endpoint, on_article
         self.summary = Summary()
         self.cache: ResponseCache | None = None
+        self.liveness = Liveness(settings)
 
     async def run(self, paths: list[Path], force: bool = False) -> Summary:
         started = time.monotonic()
@@ -155,15 +164,18 @@ class Batch:
         try:
             stages = Stages(self.settings, self.prompt)
             async with self._signals(), self.open_endpoint(self.settings) as endpoint:
+                watch = asyncio.create_task(self.liveness.watch(endpoint.traffic))
                 try:
                     with stages:
                         async with asyncio.TaskGroup() as group:
                             group.create_task(self._produce(paths, done, todo))
-                            for _ in range(self.settings.slots):
-                                group.create_task(self._work(endpoint, stages, todo, finished))
+                            for slot in range(self.settings.slots):
+                                work = self._work(slot, endpoint, stages, todo, finished)
+                                group.create_task(work)
                 except BaseExceptionGroup as errors:
                     raise _first(errors) from None
                 finally:
+                    watch.cancel()
                     self.summary.requests = endpoint.traffic.requests
                     self.summary.failed_requests = endpoint.traffic.failed
         except asyncio.CancelledError:
@@ -216,6 +228,7 @@ class Batch:
 
     async def _work(
         self,
+        slot: int,
         endpoint: backend.Endpoint,
         stages: Stages,
         todo: asyncio.Queue[_Input | None],
@@ -223,6 +236,7 @@ class Batch:
     ) -> None:
         while (item := await todo.get()) is not None:
             started = time.monotonic()
+            self.liveness.doing(slot, str(item.path), liveness.READING)
             try:
                 article, pieces = await stages.prepare(item.text, str(item.path))
             except Exception as exc:  # a bug of the stages on this text
@@ -236,12 +250,16 @@ class Batch:
                 )
                 error = ExtractionError(f"internal error: {type(exc).__name__}: {exc}"[:1000])
                 result = runner.finish(article, self.prompt, self.settings, error, 0.0)
-                await finished.put(_Finished(article, result, cached=False))
-                continue
-            await finished.put(await self._one(endpoint, stages, article, pieces, started))
+                one = _Finished(article, result, cached=False)
+            else:
+                one = await self._one(slot, endpoint, stages, article, pieces, started)
+            self.liveness.doing(slot, str(item.path), liveness.QUEUED)
+            await finished.put(one)
+            self.liveness.idle(slot)
 
     async def _one(
         self,
+        slot: int,
         endpoint: backend.Endpoint,
         stages: Stages,
         article: Article,
@@ -250,6 +268,7 @@ class Batch:
     ) -> _Finished:
         """One article: its answer from the cache or the endpoint (piece by piece), then the
         stages. Never raises for the article's own faults."""
+        self.liveness.doing(slot, article.path, liveness.ASKING)
         answer: Completion | ExtractionError | None = (
             self.cache.get(article.id) if self.cache is not None else None
         )
@@ -267,9 +286,10 @@ class Batch:
                 log.exception("unexpected error on %s", article.path)
                 answer = ExtractionError(f"unexpected error: {type(exc).__name__}: {exc}")
             else:
-                if self.cache is not None:
-                    self.cache.put(article.id, answer)
+                if self.cache is not None:  # before anything else can go wrong
+                    await asyncio.to_thread(self.cache.store, article.id, answer)
         seconds = time.monotonic() - started
+        self.liveness.doing(slot, article.path, liveness.CHECKING)
         try:
             result = await stages.finish(article, answer, seconds)
         except Exception as exc:
@@ -282,12 +302,6 @@ class Batch:
             result = runner.finish(article, self.prompt, self.settings, error, seconds)
         return _Finished(article, runner.mark_cached(result) if cached else result, cached)
 
-    def _write(self, results: list[ArticleResult]) -> None:
-        """In the committer's thread: the answers to the cache, then the articles to the store."""
-        if self.cache is not None:
-            self.cache.flush()
-        self.store.commit_many(results)
-
     async def _commit(self, finished: asyncio.Queue[_Finished | None]) -> None:
         """The one writer: commits what is finished, in groups, off the event loop."""
         while True:
@@ -296,11 +310,14 @@ class Batch:
                 batch.append(finished.get_nowait())
             items = [item for item in batch if item is not None]
             if items:
+                self.liveness.writing(len(items))
                 try:
-                    await asyncio.to_thread(self._write, [i.result for i in items])
+                    await asyncio.to_thread(self.store.commit_many, [i.result for i in items])
                 except OSError as exc:
                     where = self.store.directory
                     raise OutputError(f"cannot write to {where}: {exc.strerror or exc}") from exc
+                self.liveness.writing(None)
+                self.liveness.committed()
                 for item in items:
                     self.summary.add(item.result, item.cached)
                     self.on_article(item.article, item.result)

@@ -214,6 +214,16 @@ def _completion(content: str | None, finish: str = "stop", refusal: str | None =
     }
 
 
+def _report(body: dict[str, Any]) -> str:
+    """Which synthetic article a request is about: the sentence that reports its meeting (the
+    headline and the reference line are cleaned out of the prompt), or ``?``."""
+    for message in reversed(body.get("messages", [])):
+        found = _REPORT.search(str(message.get("content", "")))
+        if found:
+            return found.group(0)
+    return "?"
+
+
 def _drop(request: web.Request, *, reset: bool) -> None:
     """Close the connection without an answer: with a TCP RST (``SO_LINGER`` 0, what a
     crashing proxy or a load balancer's idle cut does) or with a plain FIN."""
@@ -251,6 +261,7 @@ class FakeServer:
         self.in_flight = 0
         self.peak_in_flight = 0
         self.ended: list[float] = []  # time.monotonic() at which each request ended, any way
+        self.answered: Counter[str] = Counter()  # good answers per synthetic article
         self._tries: Counter[str] = Counter()
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -283,6 +294,8 @@ class FakeServer:
             await asyncio.sleep(self.latency_s)
             fault = self._decide(body)
             self.sent[fault or "ok"] += 1
+            if fault in (None, "slow", "trickle"):  # a good answer, for a paid-twice count
+                self.answered[_report(body)] += 1
             return await self._answer(request, body, fault)
         finally:
             self.in_flight -= 1

@@ -90,15 +90,17 @@ def test_killed_at_random_points_then_resumed(tmp_path: Path):
                 kills += 1
             proc.communicate(timeout=30)
         code, stderr = finish(start(server, tmp_path / "in", out))
-        answered = server.sent["ok"]
+        paid_twice = sum(n - 1 for n in server.answered.values() if n > 1)
     assert code == 0, stderr
     assert kills >= 3
     store = OutputStore(out)
     assert store.recover() == 0  # the last run left nothing to clean
     assert_exactly_once(store, set(ids))
-    # answers that came before a kill were cached: only those in flight, or answered in the
-    # last moments before the kill and not yet stored with a commit, were paid twice
-    assert answered <= n + kills * 2 * CONCURRENCY
+    # an answer is cached the moment it arrives: a kill loses only the answers of requests in
+    # flight, at most one per slot (the server counts an answer when it decides to send it,
+    # so those it sent to a killed client count too)
+    print(f"\n{kills} kills: {paid_twice} answers paid twice (bound {kills * CONCURRENCY})")
+    assert paid_twice <= kills * CONCURRENCY
     for path in out.iterdir():
         assert SECRET.encode() not in path.read_bytes(), f"the API key leaked into {path.name}"
     assert SECRET not in stderr

@@ -1,5 +1,5 @@
 """A batch never stalls: resets, hangs and answers that never end hold a slot for at most the
-answer timeout (issue 15).
+answer timeout, and a run that waits says what for (issue 15).
 
 The big run is the issue's: 300 articles, 16 at once, against a server that resets about 8 %
 of the connections after reading the request (``SO_LINGER`` 0, then close: an RST, no
@@ -20,6 +20,7 @@ byte): the largest gap was then the trickle itself.
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 from pathlib import Path
 
@@ -64,7 +65,9 @@ def issue_run(tmp_path_factory: pytest.TempPathFactory):
         ISSUE_MIX, hang_s=120, slow_s=2, trickle_s=90, max_requests=4000, max_seconds=300
     )
     with server:
-        settings = settings_for(server, root / "out", timeout_s=TIMEOUT_S, retry_wait_s=0.05)
+        settings = settings_for(
+            server, root / "out", timeout_s=TIMEOUT_S, retry_wait_s=0.05, stall_warning_s=15
+        )
         prompt = prompts.load(settings.prompts_dir)
         start = time.monotonic()
         summary = engine.run(
@@ -125,3 +128,31 @@ def test_an_answer_that_never_ends_is_abandoned_at_the_timeout(tmp_path: Path):
     (item,) = OutputStore(settings.output_dir).review_items()
     assert item.provenance.article_id in ids
     assert "no whole answer within 2 s" in item.reasons[0].message
+
+
+def test_a_run_that_waits_says_what_for(tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    """Two articles whose requests hang: the log names what the run waits on."""
+    write_articles(tmp_path / "in", 2)
+    with FakeServer(Faults(timeout=1.0), hang_s=30, max_seconds=60) as server:
+        settings = settings_for(
+            server,
+            tmp_path / "out",
+            timeout_s=6.0,
+            max_transport_retries=0,
+            concurrency=2,
+            stall_warning_s=1.0,
+        )
+        with caplog.at_level(logging.WARNING, logger="meetx.pipeline.batch.liveness"):
+            summary = engine.run(
+                [tmp_path / "in"],
+                settings,
+                prompts.load(settings.prompts_dir),
+                OutputStore(settings.output_dir),
+            )
+    assert summary.failed == 2  # both abandoned at the timeout
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings, "no liveness warning while two requests hung"
+    line = warnings[0]
+    assert "no article committed for" in line
+    assert "2 asking the endpoint" in line and "0000" in line  # the article's file
+    assert "2 requests in flight" in line and "abandoned at 6 s" in line
