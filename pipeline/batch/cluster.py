@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -61,6 +62,11 @@ OnResult = Callable[[ArticleResult], None]
 MAX_ROWS_PER_BLOCK = 64  # paths per read task, at most (see rows_per_block)
 STAGE_MEMORY = 512 * 1024**2  # what a read or finish task reserves (and so is never fused
 # into the model actors, whose resources differ: the stages stay tasks of their own)
+AUTH_HINT = (
+    " (a cluster with token authentication, Ray's default, needs RAY_AUTH_MODE=token and its"
+    " token in RAY_AUTH_TOKEN or ~/.ray/auth_token when given by address; or use --ray auto"
+    " on one of its nodes)"
+)
 CALLS_PER_ACTOR = 4  # batches a model actor works on at once (its slots are shared by them)
 
 
@@ -152,15 +158,31 @@ def connect(address: str) -> Iterator[None]:
     if ray.is_initialized():
         yield
         return
+    _reachable(address)
     options: dict[str, Any] = {"include_dashboard": False} if address == "local" else {}
     try:
         ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False, **options)
     except Exception as exc:
-        raise ClusterError(f"cannot connect to the Ray cluster at {address!r}: {exc}") from exc
+        hint = "" if address in ("local", "auto") else AUTH_HINT
+        raise ClusterError(f"cannot connect to the Ray cluster at {address}: {exc}{hint}") from exc
     try:
         yield
     finally:
         ray.shutdown()
+
+
+def _reachable(address: str, timeout_s: float = 5.0) -> None:
+    """A ``HOST:PORT`` with nothing listening fails now: Ray itself would retry for minutes."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        return  # local, auto: Ray says at once if there is no cluster
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise ClusterError(
+            f"no Ray cluster at {address}: {exc.strerror or exc} (start one with "
+            "`ray start --head`, or use --ray local)"
+        ) from exc
 
 
 def _reraise(exc: Exception) -> MeetxError:
@@ -307,9 +329,9 @@ class Cluster:
         try:
             yield RayCache(handle)
         finally:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception):  # a cluster that is gone closes nothing
                 ray.get(handle.close.remote(), timeout=30)
-            ray.kill(handle)
+                ray.kill(handle)
 
     def _consume(self, ds: Any, committed: set[bytes]) -> None:
         """Commit what comes back, batch by batch, until the end or Ctrl-C."""

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import socket
 import sys
 from pathlib import Path
 
@@ -282,3 +283,13 @@ def test_failures_round_trip_with_their_kind_attempts_and_usage():
     back = cluster_stages.decode_failure(cluster_stages.encode_failure(error))
     assert type(back) is ExtractionError and str(back) == "bad JSON"
     assert back.attempts == error.attempts and back.usage == error.usage
+
+
+def test_an_address_where_nothing_listens_fails_at_once_with_what_to_do(monkeypatch):
+    monkeypatch.setattr(cluster, "_ray", lambda: type("Ray", (), {"is_initialized": bool})())
+    with socket.socket() as sock:  # a port of this machine that was free a moment ago
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    refused = f"no Ray cluster at 127.0.0.1:{port}.*ray start"
+    with pytest.raises(ClusterError, match=refused), cluster.connect(f"127.0.0.1:{port}"):
+        pass
