@@ -17,10 +17,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
-)
+os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # read by Ray alone, when imported
 CPUS = 2
 
 
@@ -28,12 +25,21 @@ CPUS = 2
 def ray_cluster() -> Iterator[str]:
     """The cluster's address (``127.0.0.1:PORT``), for drivers in other processes."""
     ray = pytest.importorskip("ray")
-    context = ray.init(
-        num_cpus=CPUS,
-        include_dashboard=False,
-        logging_level=logging.WARNING,
-        log_to_driver=False,
-    )
+    before = os.environ.get("PYTHONPATH")
+    # the cluster's processes inherit it: workers import tests.* (tests/ray/standin.py)
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), before) if p)
+    try:
+        context = ray.init(
+            num_cpus=CPUS,
+            include_dashboard=False,
+            logging_level=logging.WARNING,
+            log_to_driver=False,
+        )
+    finally:
+        if before is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = before
     try:
         address = context.address_info["gcs_address"]
         assert address.startswith("127.0.0.1:"), address
