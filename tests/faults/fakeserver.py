@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import json
 import random
@@ -260,6 +261,7 @@ class FakeServer:
         self.requests = 0
         self.in_flight = 0
         self.peak_in_flight = 0
+        self.expired = False  # stopped by itself after max_seconds
         self.ended: list[float] = []  # time.monotonic() at which each request ended, any way
         self.answered: Counter[str] = Counter()  # good answers per synthetic article
         self._tries: Counter[str] = Counter()
@@ -385,7 +387,7 @@ class FakeServer:
         try:
             await asyncio.wait_for(self._stop.wait(), self.max_seconds)
         except TimeoutError:
-            pass
+            self.expired = True  # a test still using it would see refused connections
         finally:
             await runner.cleanup()
 
@@ -397,8 +399,9 @@ class FakeServer:
         return self
 
     def stop(self) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # it may close in between, by itself
+                self._loop.call_soon_threadsafe(self._stop.set)
         if self._thread is not None:
             self._thread.join(10)
 

@@ -78,7 +78,8 @@ def test_killed_at_random_points_then_resumed(tmp_path: Path):
     out = tmp_path / "out"
     rng = random.Random(20261124)
     kills = 0
-    with FakeServer(FAULTS, latency_s=0.02, max_requests=3000, max_seconds=90) as server:
+    # six starts of the command line, 10-20 s each when the machine is busy: a long budget
+    with FakeServer(FAULTS, latency_s=0.02, max_requests=3000, max_seconds=300) as server:
         for round_ in range(5):
             proc = start(server, tmp_path / "in", out)
             if round_ % 2 == 0:  # a random moment: starting, recovering, mid-commit ...
@@ -91,6 +92,7 @@ def test_killed_at_random_points_then_resumed(tmp_path: Path):
             proc.communicate(timeout=30)
         code, stderr = finish(start(server, tmp_path / "in", out))
         paid_twice = sum(n - 1 for n in server.answered.values() if n > 1)
+    assert not server.expired, "the fake server stopped before the last run ended"
     assert code == 0, stderr
     assert kills >= 3
     store = OutputStore(out)
