@@ -1,6 +1,7 @@
 """Pure Pydantic models of meetx's data. Nothing here imports from ``pipeline``.
 
-- :mod:`schemas.article`: an article as read from disk.
+- :mod:`schemas.article`: an article as read (a file, a page, a dataset row), with its
+  metadata: language, URL, the dataset's id, where its publication date came from.
 - :mod:`schemas.draft`: what the language model is asked to fill (quotes, not conclusions).
 - :mod:`schemas.meeting`: a normalised meeting, the unit of the dataset.
 - :mod:`schemas.record`: output lines (``MeetingRecord``, ``ReviewItem``) with provenance.

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from meetx.schemas.article import LangSource, PublishedSource
 from meetx.schemas.meeting import Meeting
 
 SCHEMA_VERSION = "1"
@@ -46,8 +47,22 @@ class Attempt(BaseModel):
 
 
 class Provenance(BaseModel):
+    """Where a record comes from: the article (and what its metadata states), the run."""
+
     article_id: str
     article_path: str
+    source_id: str | None = Field(default=None, description="the id of the dataset row")
+    url: str | None = Field(default=None, description="the article's URL (row or page)")
+    lang: str | None = Field(default=None, description="ISO 639-1 code of the article's language")
+    lang_source: LangSource | None = None
+    published: dt.date | None = Field(
+        default=None, description="the publication date the dates were resolved against"
+    )
+    published_source: PublishedSource | None = Field(
+        default=None,
+        description="where it came from: dataset, html (page metadata), flag (--published), "
+        "header or dateline (read from the text); null: unknown",
+    )
     model: str
     prompt_version: str
     schema_version: str = SCHEMA_VERSION
@@ -99,6 +114,10 @@ class LedgerEntry(BaseModel):
 
     key: list[str] = Field(description="[article id, model, prompt version, schema version]")
     article_path: str
+    source_id: str | None = None
+    page_sha256: str | None = Field(
+        default=None, description="an HTML page's sha256: a rerun skips the page unread"
+    )
     meetings: int
     flagged: int
     failed: bool

@@ -47,6 +47,12 @@ def _provenance(article: Article, settings: Settings, prompt: Prompt) -> Provena
     return Provenance(
         article_id=article.id,
         article_path=article.path,
+        source_id=article.source_id,
+        url=article.url,
+        lang=article.lang,
+        lang_source=article.lang_source,
+        published=article.published,
+        published_source=article.published_source,
         model=settings.model,
         prompt_version=prompt.version,
         schema_version=SCHEMA_VERSION,
@@ -80,7 +86,7 @@ def finish(
             raw_output=exc.attempts[-1].raw_output if exc.attempts else None,
             failed_attempts=exc.attempts,
         )
-        ledger = _ledger(provenance, meetings=0, flagged=0, failed=True)
+        ledger = _ledger(provenance, meetings=0, flagged=0, failed=True, article=article)
         return ArticleResult(ledger=ledger, review=[item])
     completion = answer
     provenance = provenance.model_copy(
@@ -91,7 +97,7 @@ def finish(
             "seconds": round(seconds, 2),
         }
     )
-    result = ArticleResult(ledger=_ledger(provenance, 0, 0, failed=False))
+    result = ArticleResult(ledger=_ledger(provenance, 0, 0, failed=False, article=article))
     found: list[Meeting] = []
     for draft in completion.draft.meetings:
         try:
@@ -127,7 +133,7 @@ def finish(
         else:
             result.records.append(record)
     result.ledger = _ledger(
-        provenance, meetings=len(result.records), flagged=len(result.review), failed=False
+        provenance, len(result.records), len(result.review), failed=False, article=article
     )
     return result
 
@@ -154,10 +160,14 @@ def mark_cached(result: ArticleResult) -> ArticleResult:
     )
 
 
-def _ledger(provenance: Provenance, meetings: int, flagged: int, failed: bool) -> LedgerEntry:
+def _ledger(
+    provenance: Provenance, meetings: int, flagged: int, failed: bool, article: Article
+) -> LedgerEntry:
     return LedgerEntry(
         key=list(provenance.key()),
         article_path=provenance.article_path,
+        source_id=article.source_id,
+        page_sha256=article.page_sha256,
         meetings=meetings,
         flagged=flagged,
         failed=failed,

@@ -4,6 +4,13 @@ News text scraped from the web opens with a header of a few short lines (outlet,
 headline, byline, a publication line in one of many styles) before the first paragraph.
 Only that header is searched for the publication date, so a date in the body is never taken
 for it; dates are parsed by ``dateparser``.
+
+What the article's metadata states (:class:`Meta`: a dataset row's columns, an HTML page's
+markup, ``--published``) wins over what the header rules guess: :func:`parse` takes the
+metadata's publication date, headline and outlet when it has them, says where the date came
+from (``Article.published_source``), and still finds the publication line of the text
+(``published_text``), which the cleaning and the checks leave out. The language is the one
+the metadata gives, else detected (``reading.lang``).
 """
 
 from __future__ import annotations
@@ -16,12 +23,14 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import dateparser
 
 from meetx.pipeline.errors import ArticleError
-from meetx.schemas.article import Article
+from meetx.pipeline.reading import lang
+from meetx.schemas.article import Article, PublishedSource
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +104,16 @@ def read_text(path: Path, max_bytes: int = MAX_ARTICLE_BYTES) -> str:
 
     UTF-8 (with or without a BOM), and UTF-16 or UTF-32 with a BOM, are read; anything else
     (Latin-1, binary data, an HTML page, a file too large to be one article) is refused with
-    what it looks like, never guessed at.
+    what it looks like, never guessed at. (``reading.sources`` reads HTML pages.)
     """
+    text = read_file(path, max_bytes)
+    if _HTML.match(text):
+        raise ArticleError(f"{path} is an HTML page, not article text: extract its text first")
+    return text
+
+
+def read_file(path: Path, max_bytes: int = MAX_ARTICLE_BYTES) -> str:
+    """A text file (an article or a page) as :func:`read_text` reads it, HTML allowed."""
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
@@ -109,6 +126,11 @@ def read_text(path: Path, max_bytes: int = MAX_ARTICLE_BYTES) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise ArticleError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return decode(data, str(path))
+
+
+def decode(data: bytes, path: str) -> str:
+    """Bytes of an article as :func:`read_text` decodes them (standard input too)."""
     encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
     if encoding == "utf-8" and b"\x00" in data:
         raise ArticleError(f"{path} looks binary (it holds NUL bytes)")
@@ -124,8 +146,6 @@ def read_text(path: Path, max_bytes: int = MAX_ARTICLE_BYTES) -> str:
         raise ArticleError(f"{path} is empty")
     if "\x00" in text or len(_CONTROL.findall(text[:4096])) > 8:
         raise ArticleError(f"{path} looks binary (control characters)")
-    if _HTML.match(text):
-        raise ArticleError(f"{path} is an HTML page, not article text: extract its text first")
     return text
 
 
@@ -200,24 +220,50 @@ def find_outlet(header: list[str], text: str, headline: str | None) -> str | Non
     return credit.group(1) if credit else None
 
 
+@dataclass(frozen=True)
+class Meta:
+    """What is known of an article besides its text: it wins over the header rules."""
+
+    published: dt.date | None = None
+    published_source: PublishedSource | None = None  # "dataset", "html" or "flag"
+    headline: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    source_id: str | None = None
+    lang: str | None = None  # ISO 639-1, as the dataset gives it
+    page_sha256: str | None = None
+
+
 def load(path: Path) -> Article:
     """Read one article; raise :class:`ArticleError` with a one-line reason if it can't be."""
     return parse(read_text(path), str(path))
 
 
-def parse(text: str, path: str = "<text>") -> Article:
-    """An article from its text: id, and what its header states."""
+def parse(text: str, path: str = "<text>", meta: Meta | None = None) -> Article:
+    """An article from its text: id, what its metadata states, else what its header states."""
+    meta = meta or Meta()
     header = header_lines(text)
-    published, published_text = find_published(header)
-    if published is None:
-        published, published_text = find_dateline(text)
+    found, published_text = find_published(header)
+    source: PublishedSource | None = "header" if found else None
+    if found is None:
+        found, published_text = find_dateline(text)
+        source = "dateline" if found else None
     headline = find_headline(header, published_text)
+    if meta.published is not None:
+        found, source = meta.published, meta.published_source
+    detected = None if meta.lang else lang.detect(text)
     return Article(
         id=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         path=path,
-        outlet=find_outlet(header, text, headline),
-        headline=headline,
-        published=published,
+        outlet=meta.outlet or find_outlet(header, text, headline),
+        headline=meta.headline or headline,
+        published=found,
         published_text=published_text,
+        published_source=source,
+        lang=meta.lang or detected,
+        lang_source="dataset" if meta.lang else "detected" if detected else None,
+        url=meta.url,
+        source_id=meta.source_id,
+        page_sha256=meta.page_sha256,
         text=text,
     )
