@@ -5,7 +5,8 @@ however many articles there are::
 
     producer ──► todo ──► slots x worker ──► done ──► committer
 
-- the producer walks the paths, reads each file and skips what is committed;
+- the producer walks the inputs (files, pages, dataset rows, standard input:
+  ``pipeline.reading.sources``), reads each article and skips what is committed;
 - each worker takes the answer from the cache, else asks the endpoint, then runs the stages;
 - the committer, the only writer, commits finished articles in groups, in a thread.
 
@@ -39,7 +40,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import signal
 import time
@@ -60,7 +60,8 @@ from meetx.pipeline.extraction.prompts import Prompt
 from meetx.pipeline.extraction.runner import ArticleResult
 from meetx.pipeline.model import backend
 from meetx.pipeline.model.llm import Completion
-from meetx.pipeline.reading import articles
+from meetx.pipeline.reading import sources
+from meetx.pipeline.reading.sources import InputOptions, Item
 from meetx.schemas.article import Article
 from meetx.schemas.record import SCHEMA_VERSION
 
@@ -69,12 +70,6 @@ log = logging.getLogger(__name__)
 OpenEndpoint = Callable[[Settings], contextlib.AbstractAsyncContextManager[backend.Endpoint]]
 OnArticle = Callable[[Article, ArticleResult], None]
 Messages = list[dict[str, str]]
-
-
-@dataclass(frozen=True)
-class _Input:
-    path: Path
-    text: str
 
 
 @dataclass(frozen=True)
@@ -93,9 +88,14 @@ def run(
     force: bool = False,
     open_endpoint: OpenEndpoint = backend.open_endpoint,
     on_article: OnArticle = lambda article, result: None,
+    inputs: InputOptions | None = None,
 ) -> Summary:
-    """Process every article under ``paths`` not yet committed; see the module docstring."""
-    batch = Batch(settings, prompt, store, open_endpoint, on_article)
+    """Process every article under ``paths`` not yet committed; see the module docstring.
+
+    ``inputs`` says how to read them (format, dataset columns, ``--published``); by default
+    each file by its suffix or content, within ``settings.max_article_bytes``.
+    """
+    batch = Batch(settings, prompt, store, open_endpoint, on_article, inputs)
     return asyncio.run(batch.run(list(paths), force))
 
 
@@ -107,9 +107,11 @@ class Batch:
         store: OutputStore,
         open_endpoint: OpenEndpoint = backend.open_endpoint,
         on_article: OnArticle = lambda article, result: None,
+        inputs: InputOptions | None = None,
     ) -> None:
         self.settings, self.prompt, self.store = settings, prompt, store
         self.open_endpoint, self.on_article = open_endpoint, on_article
+        self.inputs = inputs or InputOptions(max_bytes=settings.max_article_bytes)
         self.summary = Summary()
         self.cache: ResponseCache | None = None
         self.liveness = Liveness(settings)
@@ -145,18 +147,27 @@ class Batch:
         cache = self.settings.cache_path
         return [self.settings.output_dir, *([cache] if cache else [])]
 
+    def _items(self, paths: list[Path]) -> Iterator[Item | sources.Problem]:
+        return sources.iter_inputs(paths, self.inputs, self._own_files())
+
     def _forget(self, paths: list[Path]) -> None:
-        """``--force``: uncommit the articles under ``paths`` (a first pass over them)."""
+        """``--force``: uncommit the articles under ``paths`` (a first pass over them; standard
+        input cannot be read twice, so its articles are not forgotten)."""
         keys = set()
-        for path in articles.iter_paths(paths, self._own_files()):
-            with contextlib.suppress(ArticleError):
-                text = articles.read_text(path, self.settings.max_article_bytes)
-                article_id = hashlib.sha256(text.encode("utf-8")).hexdigest()
-                keys.add((article_id, self.settings.model, self.prompt.version, SCHEMA_VERSION))
+        for item in self._items([p for p in paths if p != sources.STDIN]):
+            if isinstance(item, sources.Problem):
+                continue
+            article_id = item.digest().hex()
+            if item.is_html:
+                try:
+                    article_id = sources.to_article(item).id
+                except ArticleError:
+                    continue
+            keys.add((article_id, self.settings.model, self.prompt.version, SCHEMA_VERSION))
         self.store.forget(keys)
 
     async def _run(self, paths: list[Path], done: set[bytes]) -> None:
-        todo: asyncio.Queue[_Input | None] = asyncio.Queue(2 * self.settings.slots)
+        todo: asyncio.Queue[Item | None] = asyncio.Queue(2 * self.settings.slots)
         finished: asyncio.Queue[_Finished | None] = asyncio.Queue(4 * self.settings.slots)
         committer = asyncio.create_task(self._commit(finished))
         run = asyncio.current_task()
@@ -170,7 +181,7 @@ class Batch:
                         async with asyncio.TaskGroup() as group:
                             group.create_task(self._produce(paths, done, todo))
                             for slot in range(self.settings.slots):
-                                work = self._work(slot, endpoint, stages, todo, finished)
+                                work = self._work(slot, endpoint, stages, todo, finished, done)
                                 group.create_task(work)
                 except BaseExceptionGroup as errors:
                     raise _first(errors) from None
@@ -207,22 +218,22 @@ class Batch:
             loop.remove_signal_handler(signal.SIGTERM)
 
     async def _produce(
-        self, paths: list[Path], done: set[bytes], todo: asyncio.Queue[_Input | None]
+        self, paths: list[Path], done: set[bytes], todo: asyncio.Queue[Item | None]
     ) -> None:
         """Feed readable articles not yet done; report the rest. ``done`` grows as it goes."""
-        for path in articles.iter_paths(paths, self._own_files()):
-            try:
-                text = articles.read_text(path, self.settings.max_article_bytes)
-            except ArticleError as exc:
-                self.summary.problem(str(exc))
+        for number, item in enumerate(self._items(paths)):
+            if isinstance(item, sources.Problem):
+                self.summary.problem(item.message)
                 await asyncio.sleep(0)
                 continue
-            digest = hashlib.sha256(text.encode("utf-8")).digest()  # the article's id
+            digest = item.digest()  # the article's id (a page's own hash)
             if digest in done:  # committed before, or the same text earlier in this run
                 self.summary.skipped += 1
+                if number % 256 == 0:
+                    await asyncio.sleep(0)  # a long run of done rows must not starve the loop
                 continue
             done.add(digest)
-            await todo.put(_Input(path, text))
+            await todo.put(item)
         for _ in range(self.settings.slots):
             await todo.put(None)
 
@@ -231,27 +242,34 @@ class Batch:
         slot: int,
         endpoint: backend.Endpoint,
         stages: Stages,
-        todo: asyncio.Queue[_Input | None],
+        todo: asyncio.Queue[Item | None],
         finished: asyncio.Queue[_Finished | None],
+        done: set[bytes],
     ) -> None:
         while (item := await todo.get()) is not None:
             started = time.monotonic()
-            self.liveness.doing(slot, str(item.path), liveness.READING)
+            self.liveness.doing(slot, item.path, liveness.READING)
             try:
-                article, pieces = await stages.prepare(item.text, str(item.path))
+                article, pieces = await stages.prepare(item)
+            except ArticleError as exc:  # a page with no article in it
+                self.summary.problem(str(exc))
+                self.liveness.idle(slot)
+                continue
             except Exception as exc:  # a bug of the stages on this text
                 if isinstance(exc, MeetxError):
                     raise
                 log.exception("unexpected error reading %s", item.path)
-                article = Article(
-                    id=hashlib.sha256(item.text.encode()).hexdigest(),
-                    path=str(item.path),
-                    text=item.text,
-                )
+                article = Article(id=item.digest().hex(), path=item.path, text=item.text)
                 error = ExtractionError(f"internal error: {type(exc).__name__}: {exc}"[:1000])
                 result = runner.finish(article, self.prompt, self.settings, error, 0.0)
                 one = _Finished(article, result, cached=False)
             else:
+                if item.is_html:  # a page's text is known now: done before, or met in this run?
+                    if (digest := bytes.fromhex(article.id)) in done:
+                        self.summary.skipped += 1
+                        self.liveness.idle(slot)
+                        continue
+                    done.add(digest)
                 one = await self._one(slot, endpoint, stages, article, pieces, started)
             self.liveness.doing(slot, str(item.path), liveness.QUEUED)
             await finished.put(one)
@@ -302,6 +320,11 @@ class Batch:
             result = runner.finish(article, self.prompt, self.settings, error, seconds)
         return _Finished(article, runner.mark_cached(result) if cached else result, cached)
 
+    def _write(self, articles: list[Article], results: list[ArticleResult]) -> None:
+        """In the committer's thread: the articles as read, then their lines, to the store."""
+        self.store.save_articles(articles)
+        self.store.commit_many(results)
+
     async def _commit(self, finished: asyncio.Queue[_Finished | None]) -> None:
         """The one writer: commits what is finished, in groups, off the event loop."""
         while True:
@@ -312,7 +335,9 @@ class Batch:
             if items:
                 self.liveness.writing(len(items))
                 try:
-                    await asyncio.to_thread(self.store.commit_many, [i.result for i in items])
+                    await asyncio.to_thread(
+                        self._write, [i.article for i in items], [i.result for i in items]
+                    )
                 except OSError as exc:
                     where = self.store.directory
                     raise OutputError(f"cannot write to {where}: {exc.strerror or exc}") from exc

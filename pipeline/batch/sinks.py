@@ -1,4 +1,4 @@
-"""The output directory: ``meetings.jsonl``, ``review.jsonl`` and ``ledger.jsonl``.
+"""The output directory: ``meetings.jsonl``, ``review.jsonl``, ``ledger.jsonl``, ``articles/``.
 
 An article is *committed* when its ledger line is written, after its meeting and review lines.
 Each line is written whole by one ``write`` and flushed to disk. :meth:`OutputStore.recover`
@@ -11,12 +11,18 @@ Commits are serialised: one writer at a time (the batch engine has a single comm
 :meth:`OutputStore.commit_many` commits several articles with one ``fsync`` per file: all their
 meeting and review lines first, then all their ledger lines, so the rule above still holds.
 Reading the files for :meth:`recover` and :meth:`done_ids` streams them line by line.
+
+``articles/<first two hex digits>/<article id>.json`` holds each committed article as it was
+read (``schemas.Article``: the text every offset refers to, and its metadata), written before
+its lines; the id is the text's sha256, so a file is written once and never changes. The
+review, the report and re-extraction read articles from there.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -28,11 +34,13 @@ from pydantic import BaseModel
 
 from meetx.pipeline.errors import OutputBusy
 from meetx.pipeline.extraction.runner import ArticleResult
+from meetx.schemas.article import Article
 from meetx.schemas.record import MeetingRecord, ReviewItem
 
 log = logging.getLogger(__name__)
 
 Key = tuple[str, ...]
+ARTICLES = "articles"
 
 
 def _lines(path: Path) -> Iterator[dict[str, object]]:
@@ -68,6 +76,7 @@ class OutputStore:
         self.meetings = directory / "meetings.jsonl"
         self.review = directory / "review.jsonl"
         self.ledger = directory / "ledger.jsonl"
+        self.articles = directory / ARTICLES
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
@@ -97,6 +106,7 @@ class OutputStore:
         (``failed``: only those committed as failed).
 
         Compact (about 80 bytes an article), so that resuming a large run stays small.
+        An HTML page's own sha256 is among them too, so that a rerun skips the page unread.
         """
         ids: set[bytes] = set()
         for line in _lines(self.ledger):
@@ -104,8 +114,10 @@ class OutputStore:
             if key is None or key[1:] != (model, prompt_version, schema_version):
                 continue
             if not failed or line.get("failed") is True:
-                with contextlib.suppress(ValueError):
-                    ids.add(bytes.fromhex(key[0]))
+                for digest in (key[0], line.get("page_sha256")):
+                    if isinstance(digest, str):
+                        with contextlib.suppress(ValueError):
+                            ids.add(bytes.fromhex(digest))
         return ids
 
     def recover(self) -> int:
@@ -132,6 +144,32 @@ class OutputStore:
 
     def commit(self, result: ArticleResult) -> None:
         self.commit_many([result])
+
+    def article_file(self, article_id: str) -> Path:
+        return self.articles / article_id[:2] / f"{article_id}.json"
+
+    def save_articles(self, articles: Iterable[Article]) -> None:
+        """Store articles before their lines are committed (a file once written stays)."""
+        for article in articles:
+            path = self.article_file(article.id)
+            if path.exists():
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            with tmp.open("w", encoding="utf-8") as fh:
+                fh.write(article.model_dump_json())
+                _sync(fh)
+            os.replace(tmp, path)
+
+    def article(self, article_id: str) -> Article | None:
+        """The stored article of this id, or None (not stored, unreadable, or not this text)."""
+        path = self.article_file(article_id)
+        try:
+            article = Article.model_validate_json(path.read_bytes())
+        except (OSError, ValueError):
+            return None
+        digest = hashlib.sha256(article.text.encode("utf-8")).hexdigest()
+        return article if article.id == article_id == digest else None
 
     def commit_many(self, results: list[ArticleResult]) -> None:
         """Commit articles together: their meeting and review lines, then their ledger lines."""

@@ -1,6 +1,7 @@
 """The CPU-bound stages of a batch, in worker processes so that they use every core.
 
-Parsing an article's header (``dateparser``), rendering its prompt (``pipeline.reading.clean``)
+Converting a page (``trafilatura``), parsing an article's header (``dateparser``) and detecting
+its language, rendering its prompt (``pipeline.reading.clean``)
 and normalising, grounding and checking the model's answer (``pipeline.extraction.runner.finish``)
 cost a few milliseconds of CPU per article, as much as the HTTP and instructor work of the event
 loop; in one process they would cap a batch at one core. :class:`Stages` runs them in a
@@ -34,7 +35,8 @@ from meetx.pipeline.extraction import runner
 from meetx.pipeline.extraction.prompts import Prompt
 from meetx.pipeline.extraction.runner import ArticleResult
 from meetx.pipeline.model.llm import Completion
-from meetx.pipeline.reading import articles
+from meetx.pipeline.reading import sources
+from meetx.pipeline.reading.sources import Item
 from meetx.schemas.article import Article
 from meetx.schemas.record import Attempt, Usage
 
@@ -56,11 +58,10 @@ class _Failure:
         return self.kind(self.message, attempts=self.attempts, usage=self.usage)
 
 
-def prepare(
-    settings: Settings, prompt: Prompt, text: str, path: str
-) -> tuple[Article, list[Messages]]:
-    """The article and the messages for each piece of it (one piece for most articles)."""
-    article = articles.parse(text, path)
+def prepare(settings: Settings, prompt: Prompt, item: Item) -> tuple[Article, list[Messages]]:
+    """The article (an HTML page's main text) and the messages for each piece of it (one piece
+    for most articles); :class:`ArticleError` if a page holds no article."""
+    article = sources.to_article(item)
     return article, prompt.render_chunks(article, settings.chunk_chars)
 
 
@@ -102,9 +103,9 @@ def _exit_with(run: int) -> None:
     os._exit(0)
 
 
-def _prepare_in_worker(text: str, path: str) -> tuple[Article, list[Messages]]:
+def _prepare_in_worker(item: Item) -> tuple[Article, list[Messages]]:
     assert _state is not None
-    return prepare(*_state, text, path)
+    return prepare(*_state, item)
 
 
 def _finish_in_worker(
@@ -141,11 +142,11 @@ class Stages:
         except BrokenProcessPool as exc:
             raise WorkerCrashed(f"a stage worker process died: {exc}") from exc
 
-    async def prepare(self, text: str, path: str) -> tuple[Article, list[Messages]]:
-        """The article (header parsed) and the messages of each of its pieces."""
+    async def prepare(self, item: Item) -> tuple[Article, list[Messages]]:
+        """The article (page converted, header parsed) and the messages of each of its pieces."""
         if self.pool is None:
-            return prepare(self.settings, self.prompt, text, path)
-        result: tuple[Article, list[Messages]] = await self._call(_prepare_in_worker, text, path)
+            return prepare(self.settings, self.prompt, item)
+        result: tuple[Article, list[Messages]] = await self._call(_prepare_in_worker, item)
         return result
 
     async def finish(

@@ -6,9 +6,10 @@ it too); :func:`extract` is the command: flags and environment in, exit codes ou
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -27,20 +28,26 @@ from meetx.pipeline.cli.common import (
 )
 from meetx.pipeline.cli.common import settings as read_settings
 from meetx.pipeline.config import Settings
-from meetx.pipeline.errors import MeetxError
+from meetx.pipeline.errors import ConfigError, MeetxError
 from meetx.pipeline.extraction import prompts
 from meetx.pipeline.extraction.runner import ArticleResult
+from meetx.pipeline.reading import sources
+from meetx.pipeline.reading.sources import InputOptions
+from meetx.pipeline.reading.tables import Columns
 from meetx.pipeline.workflow import merge
 
 INTERRUPTED = "[yellow]interrupted[/yellow]: finished articles are saved; rerun to go on"
 
 
-def extract_articles(paths: list[Path], settings: Settings, force: bool = False) -> Summary:
+def extract_articles(
+    paths: list[Path], settings: Settings, force: bool = False, inputs: InputOptions | None = None
+) -> Summary:
     """Extract, with a progress bar and a summary on stderr, then refresh ``events.jsonl``.
 
-    On a Ray cluster when ``settings.ray_address`` is set (``batch.cluster``), else with the
-    local engine. Raises what stops the run (:class:`MeetxError`, ``KeyboardInterrupt``); an
-    interrupted batch returns its summary with ``interrupted`` set.
+    On a Ray cluster when ``settings.ray_address`` is set (``batch.cluster``: text files
+    only), else with the local engine; ``inputs`` says how it reads them (format, dataset
+    columns, ``--published``). Raises what stops the run (:class:`MeetxError`,
+    ``KeyboardInterrupt``); an interrupted batch returns its summary with ``interrupted`` set.
     """
     prompt = prompts.load(settings.prompts_dir, settings.prompt_version)
     where = (
@@ -55,6 +62,7 @@ def extract_articles(paths: list[Path], settings: Settings, force: bool = False)
         if settings.ray_address:
             from meetx.pipeline.batch import cluster  # Ray only when asked for
 
+            _text_files_only(paths, inputs)
             summary = cluster.run(
                 paths, settings, prompt, store, force=force, on_result=progress.advance
             )
@@ -66,10 +74,20 @@ def extract_articles(paths: list[Path], settings: Settings, force: bool = False)
                 store,
                 force=force,
                 on_article=lambda article, result: progress.advance(result),
+                inputs=inputs,
             )
     _print_summary(summary, settings)
     after_extract(settings.output_dir)
     return summary
+
+
+def _text_files_only(paths: list[Path], inputs: InputOptions | None) -> None:
+    """The Ray cluster reads text files: refuse what it would misread."""
+    options = inputs or InputOptions()
+    named = [p for p in paths if p == sources.STDIN or sources.format_of(p) not in (None, "text")]
+    if named or options.format not in (None, "text") or options.published is not None:
+        what = ", ".join(str(p) for p in named) or "--format/--published"
+        raise ConfigError(f"--ray reads text files only, for now: {what}; run without --ray")
 
 
 class _Progress:
@@ -107,8 +125,43 @@ class _Progress:
         self.bar.__exit__(None, None, None)
 
 
+def _column(role: str) -> Any:
+    return typer.Option(help=f"the dataset's {role} column [found by name]", show_default=False)
+
+
 def extract(
-    paths: Annotated[list[Path], typer.Argument(help="article files or directories")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="article files (.txt), web pages (.html), datasets (.jsonl, .csv, .tsv, "
+            ".parquet; .gz too) or directories of them; - reads standard input",
+            show_default=False,
+        ),
+    ],
+    input_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="read every input as: text, html, jsonl, csv or parquet [by suffix or content]",
+            show_default=False,
+        ),
+    ] = None,
+    published: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            help="publication date for articles whose row or page states none (it wins over "
+            "the text's header)",
+            show_default=False,
+        ),
+    ] = None,
+    text_column: Annotated[str | None, _column("text")] = None,
+    id_column: Annotated[str | None, _column("id")] = None,
+    url_column: Annotated[str | None, _column("URL")] = None,
+    title_column: Annotated[str | None, _column("title")] = None,
+    date_column: Annotated[str | None, _column("publication date")] = None,
+    lang_column: Annotated[str | None, _column("language")] = None,
     output: Output = None,
     force: Annotated[bool, typer.Option(help="redo articles already done")] = False,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint")] = None,
@@ -137,7 +190,10 @@ def extract(
     ] = None,
     verbose: Verbose = 0,
 ) -> None:
-    """Extract meetings from articles into OUTPUT/meetings.jsonl and OUTPUT/review.jsonl."""
+    """Extract meetings from articles into OUTPUT/meetings.jsonl and OUTPUT/review.jsonl.
+
+    Texts and metadata as read: OUTPUT/articles/ (the offsets refer to those texts).
+    """
     setup_logging(verbose)
     exit_on_sigterm()
     try:
@@ -160,7 +216,15 @@ def extract(
             if settings.ray_address == "local":  # a cluster for this run alone: loopback only
                 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
             quiet_ray(verbose)
-        summary = extract_articles(paths, settings, force)
+        inputs = InputOptions(
+            format=input_format,
+            columns=Columns(
+                text_column, id_column, url_column, title_column, date_column, lang_column
+            ),
+            published=published.date() if published else None,
+            max_bytes=settings.max_article_bytes,
+        )
+        summary = extract_articles(paths, settings, force, inputs)
     except KeyboardInterrupt:
         err.print(INTERRUPTED)
         raise typer.Exit(130) from None

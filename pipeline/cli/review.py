@@ -150,9 +150,10 @@ def list_items(
 def show(item_id: ItemId, output: Output = None, articles: Articles = None) -> None:
     """Show one item: its reasons, its record and the text around its quotes."""
     try:
-        item = _log(output).find(item_id)
+        review_log = _log(output)
+        item = review_log.find(item_id)
         try:
-            article = load_article(item.provenance, articles)
+            article = load_article(item.provenance, articles, review_log.store)
         except MeetxError as exc:
             err.print(f"[yellow]{exc}[/yellow]")
             article = None
@@ -195,7 +196,7 @@ def edit(
         item = review_log.find(item_id)
         changes = [Assignment.removal(p) for p in remove or []]
         changes += [Assignment.parse(a) for a in set_ or []]
-        article = load_article(item.provenance, articles)
+        article = load_article(item.provenance, articles, review_log.store)
         _, issues = review_log.preview_edit(item, changes, article)
         for issue in issues:
             err.print(f"[yellow]{issue.kind}[/yellow] {issue.field or ''}: {issue.message}")

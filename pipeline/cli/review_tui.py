@@ -156,7 +156,7 @@ class Walk:
 
     def _article(self, item: Item) -> Article | None:
         try:
-            return load_article(item.provenance, self.articles_dir)
+            return load_article(item.provenance, self.articles_dir, self.log.store)
         except ReviewError as exc:
             self.console.print(f"[yellow]{escape(str(exc))}[/]")
             return None

@@ -1,7 +1,12 @@
-"""Reading articles: files in, :class:`~meetx.schemas.article.Article` out, and its prose.
+"""Reading articles: inputs in, :class:`~meetx.schemas.article.Article` out, and its prose.
 
-- ``articles``: walk paths, read files (size, encoding, binary and HTML refused), parse the
-  header (headline, outlet, publication date, dateline).
+- ``sources``: everything ``meetx extract`` is given (files, pages, datasets, directories,
+  standard input) -> one item per article, streamed; metadata precedence.
+- ``articles``: walk paths, read text files (size, encoding, binary refused), parse the
+  header (headline, outlet, publication date, dateline) behind the metadata.
+- ``html``: a saved web page -> its main text and metadata (trafilatura).
+- ``tables``: JSONL, CSV and Parquet datasets, one article per row, streamed; their columns.
+- ``lang``: the article's language (py3langid), or a dataset's code normalised.
 - ``clean``: the body without menus, header lines, repeated captions or banners; sentences
   and the pieces a long article is cut into.
 

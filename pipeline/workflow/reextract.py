@@ -94,10 +94,12 @@ def run(
         if provenance is None:
             log.warning("no provenance for %s; skipped", first.item_id)
             continue
-        article = load_article(provenance, articles_dir)
+        article = load_article(provenance, articles_dir, review.store)
         note = "\n".join(f"- {d.note}" for d in decisions if d.note)
         results: list[ArticleResult] = []
-        batch([Path(article.path)], with_note(prompt, note), partial(_collect, results))
+        stored = review.store.article_file(article.id)  # its text and metadata as extracted
+        source = stored if stored.exists() else Path(article.path)
+        batch([source], with_note(prompt, note), partial(_collect, results))
         records = [r for result in results for r in result.records]
         flagged = [i for result in results for i in result.review]
         produced = [r.id for r in records] + [i.record.id for i in flagged if i.record is not None]

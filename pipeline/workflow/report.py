@@ -168,7 +168,7 @@ def build(directory: Path, articles_dir: Path | None = None) -> list[Page]:
     for path, prov in sorted(sources.items()):
         page = Page(path=path, anchor=_anchor(path))
         try:
-            article: Article | None = load_article(prov, articles_dir)
+            article: Article | None = load_article(prov, articles_dir, review.store)
         except ReviewError as exc:
             log.warning("%s", exc)
             article = None

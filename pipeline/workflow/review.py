@@ -81,11 +81,17 @@ def _append(path: Path, items: Sequence[BaseModel]) -> None:
         os.fsync(fh.fileno())
 
 
-def load_article(provenance: Provenance, articles_dir: Path | None = None) -> Article:
-    """The article a record was read from: its path, else its file name in ``articles_dir``.
+def load_article(
+    provenance: Provenance, articles_dir: Path | None = None, store: OutputStore | None = None
+) -> Article:
+    """The article a record was read from: as the output ``store`` keeps it (its text and
+    metadata), else read again from its path, else its file name in ``articles_dir``.
 
     Raises :class:`ReviewError` when the file is gone or its text changed since extraction.
     """
+    stored = store.article(provenance.article_id) if store is not None else None
+    if stored is not None:
+        return stored
     candidates = [Path(provenance.article_path)]
     if articles_dir is not None:
         candidates.append(articles_dir / Path(provenance.article_path).name)

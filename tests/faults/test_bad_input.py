@@ -67,7 +67,7 @@ REASONS = {
     "blank.txt": "is empty",
     "binary.bin": "looks binary",
     "latin1.txt": "is not UTF-8 text",
-    "page.html": "is an HTML page",
+    "page.html": "is an HTML page with no article text in it",
     "huge.txt": "is too large for one article (10.5 MB",
     "gone.txt": "cannot read",
     "pipe.txt": "is not a regular file",
