@@ -250,7 +250,7 @@ class Batch:
             started = time.monotonic()
             self.liveness.doing(slot, item.path, liveness.READING)
             try:
-                article, pieces = await stages.prepare(item)
+                article, pieces = await stages.read(item)
             except ArticleError as exc:  # a page with no article in it
                 self.summary.problem(str(exc))
                 self.liveness.idle(slot)

@@ -58,9 +58,16 @@ class _Failure:
         return self.kind(self.message, attempts=self.attempts, usage=self.usage)
 
 
-def prepare(settings: Settings, prompt: Prompt, item: Item) -> tuple[Article, list[Messages]]:
-    """The article (an HTML page's main text) and the messages for each piece of it (one piece
-    for most articles); :class:`ArticleError` if a page holds no article."""
+def prepare(
+    settings: Settings, prompt: Prompt, text: str, path: str
+) -> tuple[Article, list[Messages]]:
+    """The article of a text and the messages for each piece of it (one piece for most)."""
+    return read(settings, prompt, Item(path, text))
+
+
+def read(settings: Settings, prompt: Prompt, item: Item) -> tuple[Article, list[Messages]]:
+    """:func:`prepare` for any input (``reading.sources``): an HTML page becomes its main text;
+    :class:`ArticleError` if a page holds no article."""
     article = sources.to_article(item)
     return article, prompt.render_chunks(article, settings.chunk_chars)
 
@@ -103,9 +110,9 @@ def _exit_with(run: int) -> None:
     os._exit(0)
 
 
-def _prepare_in_worker(item: Item) -> tuple[Article, list[Messages]]:
+def _read_in_worker(item: Item) -> tuple[Article, list[Messages]]:
     assert _state is not None
-    return prepare(*_state, item)
+    return read(*_state, item)
 
 
 def _finish_in_worker(
@@ -142,11 +149,15 @@ class Stages:
         except BrokenProcessPool as exc:
             raise WorkerCrashed(f"a stage worker process died: {exc}") from exc
 
-    async def prepare(self, item: Item) -> tuple[Article, list[Messages]]:
-        """The article (page converted, header parsed) and the messages of each of its pieces."""
+    async def prepare(self, text: str, path: str) -> tuple[Article, list[Messages]]:
+        """The article (header parsed) and the messages of each of its pieces."""
+        return await self.read(Item(path, text))
+
+    async def read(self, item: Item) -> tuple[Article, list[Messages]]:
+        """:meth:`prepare` for any input: a page converted, a row's metadata taken."""
         if self.pool is None:
-            return prepare(self.settings, self.prompt, item)
-        result: tuple[Article, list[Messages]] = await self._call(_prepare_in_worker, item)
+            return read(self.settings, self.prompt, item)
+        result: tuple[Article, list[Messages]] = await self._call(_read_in_worker, item)
         return result
 
     async def finish(
