@@ -107,3 +107,15 @@ def test_a_page_date_is_the_markup_s_not_a_guess():
     assert sources.to_article(flagged).published_source == "flag"
     dated = Item("d.html", page(0), flag, is_html=True)
     assert sources.to_article(dated).published_source == "html"  # the page wins over the flag
+
+
+def test_a_page_in_a_language_without_spaces_is_an_article():
+    """Words are no measure of Chinese text: letters are."""
+    sentence = "外交部长周二在奥斯陆会见了智利外长，双方同意共享气象卫星数据并扩大学生交流。"
+    paragraphs = "".join(f"<p>{sentence}{n}</p>" for n in range(4))
+    page = (
+        "<html><head><title>外交部长会见智利外长</title></head>"
+        f"<body><article><h1>外交部长会见智利外长</h1>{paragraphs}</article></body></html>"
+    )
+    article = sources.to_article(Item("zh.html", page, is_html=True))
+    assert article.lang == "zh" and article.text.startswith("外交部长会见智利外长\n\n")
