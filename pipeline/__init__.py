@@ -1,8 +1,9 @@
 """meetx: news articles in, validated meeting records out.
 
-One article, from file to output line::
+One article, from input (file, page, dataset row, stdin) to output line::
 
-    reading.articles.parse -> extraction.prompts.Prompt.render_chunks -> model.llm.aextract
+    reading.sources.iter_inputs -> reading.sources.to_article (reading.html, reading.articles.parse)
+      -> extraction.prompts.Prompt.render_chunks -> model.llm.aextract
       (extraction.chunked: piece by piece, and a second pass) -> rules.normalise.meeting
       -> rules.consolidate.meetings -> grounding.align.ground -> grounding.checks.run
       -> extraction.runner.finish (records and review items) -> batch.sinks.OutputStore
