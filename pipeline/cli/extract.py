@@ -49,6 +49,8 @@ def extract_articles(
     columns, ``--published``). Raises what stops the run (:class:`MeetxError`,
     ``KeyboardInterrupt``); an interrupted batch returns its summary with ``interrupted`` set.
     """
+    if settings.ray_address:
+        _text_files_only(paths, inputs)
     prompt = prompts.load(settings.prompts_dir, settings.prompt_version)
     where = (
         f"replay {settings.replay_dir}"
@@ -62,7 +64,6 @@ def extract_articles(
         if settings.ray_address:
             from meetx.pipeline.batch import cluster  # Ray only when asked for
 
-            _text_files_only(paths, inputs)
             summary = cluster.run(
                 paths, settings, prompt, store, force=force, on_result=progress.advance
             )
