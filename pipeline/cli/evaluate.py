@@ -24,12 +24,26 @@ from meetx.pipeline.workflow.review import ReviewLog
 from meetx.schemas.meeting import Meeting
 
 
-def _gold(path: Path) -> dict[str, list[evaluate.Event]]:
+def _gold(path: Path, lang: str | None = None) -> dict[str, list[evaluate.Event]]:
+    """Gold events by article file; with ``lang``, only the articles in that language
+    (``other``: every language but English). Gold lines without ``lang`` count as English."""
     try:
         lines = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
     except (OSError, json.JSONDecodeError) as exc:
         raise MeetxError(f"cannot read gold file {path}: {exc}") from exc
-    return {g["article"]: [evaluate.gold_event(m) for m in g["meetings"]] for g in lines}
+    if lang is not None:
+        lines = [g for g in lines if _in_language(g.get("lang") or "en", lang)]
+    return {_gold_article(g): [evaluate.gold_event(m) for m in g["meetings"]] for g in lines}
+
+
+def _in_language(article_lang: str, wanted: str) -> bool:
+    return article_lang != "en" if wanted == "other" else article_lang == wanted
+
+
+def _gold_article(line: dict[str, Any]) -> str:
+    """The article file a gold line is for: ``article`` (the seeds' gold), else ``id`` + .txt
+    (the development set's, whose texts are ``texts/<id>.txt``)."""
+    return str(line["article"]) if "article" in line else f"{line['id']}.txt"
 
 
 def _predictions(store: OutputStore, include_flagged: bool) -> list[tuple[str, str, Meeting]]:
@@ -117,10 +131,14 @@ def eval_command(
     prompt_version: Annotated[
         str | None, typer.Option(help="with --run: e.g. meeting-v2 [newest]")
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(help="score only the gold's articles in this language (en, de, other …)"),
+    ] = None,
 ) -> None:
     """Precision, recall and F1 per field and for all slots, by the gold README's rules."""
     try:
-        gold_events = _gold(gold)
+        gold_events = _gold(gold, lang)
         if run:
             articles = articles or Path("seeds")
             output = Path(tempfile.mkdtemp(prefix="meetx-eval-"))
