@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from meetx.schemas.article import LangSource, PublishedSource
 from meetx.schemas.meeting import Meeting
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: issues carry a severity; evidence says who set the value
 
 
 class Usage(BaseModel):
@@ -36,6 +36,11 @@ class Issue(BaseModel):
     kind: str = Field(description="machine-readable name of the check, e.g. 'quote_not_found'")
     field: str | None = Field(default=None, description="path of the value, e.g. 'date_text'")
     message: str
+    severity: Literal["error", "warning"] = Field(
+        default="error",
+        description="error: the record is wrong or unsupported and goes to review; "
+        "warning: a detail is missing or weakly supported, the record stays clean",
+    )
 
 
 class Attempt(BaseModel):

@@ -199,9 +199,12 @@ def edit(
         article = load_article(item.provenance, articles, review_log.store)
         _, issues = review_log.preview_edit(item, changes, article)
         for issue in issues:
-            err.print(f"[yellow]{issue.kind}[/yellow] {issue.field or ''}: {issue.message}")
-        if issues and not accept_issues:
-            err.print("not saved: the checks still find issues (fix them, or --accept-issues)")
+            err.print(
+                f"[yellow]{issue.kind}[/yellow] ({issue.severity}) {issue.field or ''}: "
+                f"{issue.message}"
+            )
+        if any(i.severity == "error" for i in issues) and not accept_issues:
+            err.print("not saved: the checks still find errors (fix them, or --accept-issues)")
             raise typer.Exit(1)
         decision = review_log.edit(item, changes, article, _who(who), why)
     except MeetxError as exc:

@@ -246,7 +246,8 @@ class Walk:
             self.console.print("[yellow]the checks still find:[/]")
             for i in issues:
                 self.console.print(
-                    f"  • {escape(i.kind)} {escape(i.field or '')}: {escape(i.message)}"
+                    f"  • {escape(i.kind)} ({i.severity}) {escape(i.field or '')}: "
+                    f"{escape(i.message)}"
                 )
         else:
             self.console.print("[green]the checks find no issue[/]")

@@ -17,7 +17,7 @@ from meetx.pipeline.config import Settings
 from meetx.pipeline.errors import ExtractionError
 from meetx.pipeline.extraction.prompts import Prompt
 from meetx.pipeline.grounding import align, checks
-from meetx.pipeline.rules import consolidate, normalise
+from meetx.pipeline.rules import normalise, registry
 from meetx.schemas.article import Article
 from meetx.schemas.meeting import Meeting
 from meetx.schemas.record import (
@@ -112,14 +112,14 @@ def finish(
                     failed_attempts=completion.failed_attempts,
                 )
             )
-    for index, merged in enumerate(consolidate.meetings(found, article)):
+    for index, merged in enumerate(registry.apply(found, article, settings.rules_off)):
         record_id = f"{article.id[:16]}-{prompt.version}-{index}"
         meeting = align.ground(merged, article)
         # An answer that failed validation after every re-ask is kept (see llm._salvage):
         # the checks flag the meetings at fault (a name the text never gives), not the others.
         issues = checks.run(meeting, article)
         record = MeetingRecord(id=record_id, meeting=meeting, provenance=provenance, issues=issues)
-        if issues:
+        if checks.errors(issues):  # warnings stay on the clean record
             result.review.append(
                 ReviewItem(
                     kind="flagged_record",

@@ -1,6 +1,15 @@
 """Checks run on every normalised meeting. Each returns issues (data), never raises.
 
-A record with any issue goes to review instead of the clean output.
+Each issue is an error or a warning (:func:`severity`, the policy the README states):
+
+- **error** — the record is wrong or unsupported, and goes to review instead of the clean
+  output: a name the text never gives, a meeting with no participant, one held after the
+  article was published, the reporting sentence or the date's words not in the text, no words
+  supporting the status, the date or a participant's name, a date or time taken from the
+  headline or the publication line;
+- **warning** — a detail is missing or weakly supported, and the record stays in the clean
+  output with the issue on it: a participant's country unknown, one participant only, a
+  role, venue or outcome whose words were not found, a format cue not found.
 """
 
 from __future__ import annotations
@@ -108,7 +117,9 @@ def held_not_after_publication(meeting: Meeting, article: Article) -> Iterator[I
 
 
 def enough_participants(meeting: Meeting, article: Article) -> Iterator[Issue]:
-    if len(meeting.participants) < 2 and not meeting.participants_note:
+    if not meeting.participants:
+        yield Issue(kind="no_participants", field="participants", message="nobody met")
+    elif len(meeting.participants) < 2 and not meeting.participants_note:
         yield Issue(
             kind="too_few_participants",
             field="participants",
@@ -144,6 +155,25 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
+_ERROR_KINDS = {"name_not_found", "held_after_publication", "no_participants"}
+_ERROR_FIELDS = {
+    "quote_not_found": re.compile(r"^(quote|date_text|start_time_text)$"),
+    "no_evidence": re.compile(r"^(status|date|participants\[\d+\]\.name)$"),
+    "quote_from_header": re.compile(r"^(date_text|start_time_text)$"),
+}
+
+
+def severity(issue: Issue) -> Issue:
+    """The issue, marked an error or a warning by the policy of the module docstring."""
+    pattern = _ERROR_FIELDS.get(issue.kind)
+    error = issue.kind in _ERROR_KINDS or bool(pattern and pattern.match(issue.field or ""))
+    return issue.model_copy(update={"severity": "error" if error else "warning"})
+
+
+def errors(issues: list[Issue]) -> list[Issue]:
+    return [issue for issue in issues if issue.severity == "error"]
+
+
 def run(meeting: Meeting, article: Article, checks: tuple[Check, ...] = CHECKS) -> list[Issue]:
-    """Every issue every check finds, in check order."""
-    return [issue for check in checks for issue in check(meeting, article)]
+    """Every issue every check finds, in check order, each marked error or warning."""
+    return [severity(issue) for check in checks for issue in check(meeting, article)]
