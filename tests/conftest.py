@@ -57,25 +57,25 @@ class FakeEndpoint:
         return [json.loads(r.content) for r in self.requests]
 
 
-def person(mention: str, name: str | None, role: str | None, country: str) -> dict[str, Any]:
-    return {"mention": mention, "name": name, "role": role, "country": country}
+def person(name: str | None, role: str | None, country: str) -> dict[str, Any]:
+    return {"name": name, "role": role, "country": country}
 
 
 def bangkok_meeting(
-    report: str, participants: list[dict[str, Any]], outcomes: list[str]
+    sentence: int, participants: list[dict[str, Any]], outcomes: list[int]
 ) -> dict[str, Any]:
-    """A draft meeting (as the model writes it) held in Bangkok on Monday."""
+    """A draft meeting (as the model writes it) held in Bangkok on Monday, reported in
+    sentence number ``sentence``, its outcomes in the sentences numbered ``outcomes``."""
     return {
-        "report": report,
+        "sentence": sentence,
         "participants": participants,
+        "status": "held",
         "format": "in_person",
-        "date_text": "on Monday",
-        "time_text": None,
-        "duration_text": None,
-        "place": None,
+        "date": "on Monday",
+        "time": None,
+        "duration": None,
         "city": "Bangkok",
         "country": "Thailand",
-        "status": "held",
         "outcomes": outcomes,
     }
 

@@ -2,8 +2,9 @@
 
 A prompt lives in ``prompts/<task>/vN.toml`` with ``version``, ``system``, ``user`` (a
 ``string.Template`` with ``$article``), ``input`` (``text``: the article as read; ``body``:
-its prose without menus, headers, captions and repeats, see ``pipeline.reading.clean``) and
-``[[examples]]`` (an invented article and the answer the model should give). Examples become
+its prose without menus, headers, captions and repeats, see ``pipeline.reading.clean``;
+``sentences``: the body's sentences numbered ``[1] ...``, see ``pipeline.reading.sentences``)
+and ``[[examples]]`` (an invented article and the answer the model should give). Examples become
 user/assistant turns after the system message, and the article comes last, so the fixed part
 of the prompt is one identical prefix that llama.cpp's server keeps cached from one article
 to the next.
@@ -14,16 +15,15 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
 from meetx.pipeline.errors import PromptError
-from meetx.pipeline.grounding import align
-from meetx.pipeline.reading import articles, clean
+from meetx.pipeline.reading import articles, clean, sentences
 from meetx.schemas.article import Article
 
+INPUTS = ("text", "body", "sentences")
 _VERSION_FILE = re.compile(r"^v(\d+)\.toml$")
 
 
@@ -48,23 +48,10 @@ class Prompt:
 
     def render_chunks(self, article: Article, max_chars: int) -> list[list[dict[str, str]]]:
         """The messages for each piece of a long article (one piece for most articles)."""
+        if self.input == "sentences":  # numbered across pieces: the numbers are the article's
+            runs = sentences.pieces(sentences.numbered(article), max_chars)
+            return [self._messages(sentences.render(run)) for run in runs]
         return [self._messages(piece) for piece in clean.chunks(self._input(article), max_chars)]
-
-    def render_without(
-        self, article: Article, max_chars: int, quotes: Sequence[str]
-    ) -> list[list[dict[str, str]]]:
-        """The messages of :meth:`render_chunks` for the text without ``quotes`` (the sentences
-        a first answer reported from), or none when not one of them is found in it."""
-        text = self._input(article)
-        rest = text
-        for quote in quotes:
-            span = align.locate(quote, rest)
-            if span is not None:
-                rest = rest[: span.start] + rest[span.end :]
-        if rest == text:
-            return []
-        rest = re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", rest).strip()
-        return [self._messages(piece) for piece in clean.chunks(rest, max_chars)]
 
     @functools.cached_property
     def _prefix(self) -> tuple[tuple[str, str], ...]:
@@ -80,6 +67,8 @@ class Prompt:
         return [*fixed, {"role": "user", "content": self._user(text)}]
 
     def _input(self, article: Article) -> str:
+        if self.input == "sentences":
+            return sentences.render(sentences.numbered(article))
         return clean.body(article) if self.input == "body" else article.text
 
     def _user(self, text: str) -> str:
@@ -113,8 +102,8 @@ def _parse(path: Path) -> Prompt:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         examples = tuple(Example(e["article"], e["answer"]) for e in data.get("examples", []))
         source = data.get("input", "text")
-        if source not in ("text", "body"):
-            raise PromptError(f"{path}: input must be 'text' or 'body', not {source!r}")
+        if source not in INPUTS:
+            raise PromptError(f"{path}: input must be one of {', '.join(INPUTS)}, not {source!r}")
         return Prompt(
             data["version"], data["system"], Template(data["user"]), examples, path, source
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import re
 
+import sentencex
 from rapidfuzz import fuzz
 
 from meetx.pipeline.text.words import squash
@@ -61,7 +62,7 @@ def _repeats(folded: str, kept: list[str]) -> bool:
 def body(article: Article) -> str:
     """The article's prose, one paragraph per line, each kept once, in order.
 
-    Cached for the last few articles: the prompt, the cues, the counterparts and the outcome
+    Cached for the last few articles: the prompt, the sentences, the cues and the outcome
     rules all read it, and the near-duplicate search is most of what consolidating costs.
     """
     return _body(article)
@@ -83,9 +84,6 @@ def _body(article: Article) -> str:  # Article is frozen: hashed by its values
     return "\n\n".join(kept)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"”’'])\s+|\n\n")
-
-
 def chunks(text: str, max_chars: int, overlap: int = 2) -> list[str]:
     """``text`` in pieces of at most ``max_chars``, cut between sentences, each piece
     starting with the last ``overlap`` sentences of the one before (a meeting reported across
@@ -94,7 +92,7 @@ def chunks(text: str, max_chars: int, overlap: int = 2) -> list[str]:
     """
     if len(text) <= max_chars:
         return [text]
-    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    sentences = [text[start:end] for start, end in sentence_spans(text)]
     pieces: list[str] = []
     current: list[str] = []
     for sentence in sentences:
@@ -109,28 +107,26 @@ def chunks(text: str, max_chars: int, overlap: int = 2) -> list[str]:
     return pieces
 
 
-_BOUNDARY = re.compile(r"[.!?]+[\"”’']?(?=\s+[\"“‘'(]?[A-Z0-9])|\n\s*\n|\n")
-_ABBREVIATION = re.compile(
-    r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Gen|Lt|Col|Sgt|Rep|Sen|Gov|No|Jan|Feb|Mar|Apr|Jun|"
-    r"Jul|Aug|Sep|Sept|Oct|Nov|Dec|Jr|Sr|Inc|Ltd|Co|vs|etc|approx))\.$"
-)
+def sentence_spans(text: str, lang: str | None = None) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``text``; a line break always ends one.
 
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence; no cut after initials ("H.R."), "U.S." or "Aug."."""
+    Cut by ``sentencex`` (Wikimedia's segmenter: abbreviations and initials of ~300
+    languages, "U.S.", "Aug.", "Sr.", "z. B." stay whole), in the article's language.
+    """
     spans: list[tuple[int, int]] = []
-    start = 0
-    for boundary in _BOUNDARY.finditer(text):
-        end = boundary.end()
-        if _ABBREVIATION.search(text[max(start, end - 8) : end].rstrip("\"”’'")):
-            continue
-        if text[start:end].strip():
-            spans.append((start, end))
-        start = end
-    if text[start:].strip():
-        spans.append((start, len(text)))
-    return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in spans]
+    offset = 0
+    for line in text.split("\n"):
+        cursor = 0
+        for piece in sentencex.segment(lang or "en", line):
+            words = piece.strip()
+            at = line.find(words, cursor) if words else -1
+            if at < 0:
+                continue
+            spans.append((offset + at, offset + at + len(words)))
+            cursor = at + len(words)
+        offset += len(line) + 1
+    return spans
 
 
-def sentences(text: str) -> list[str]:
-    return [" ".join(text[s:e].split()) for s, e in sentence_spans(text)]
+def sentences(text: str, lang: str | None = None) -> list[str]:
+    return [" ".join(text[s:e].split()) for s, e in sentence_spans(text, lang)]

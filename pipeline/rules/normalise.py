@@ -1,5 +1,8 @@
-"""Draft (quotes) -> :class:`~schemas.Meeting` (typed values), by code, not by the model.
+"""Draft (sentence numbers and quotes) -> :class:`~schemas.Meeting` (typed values), by code.
 
+- Sentences: the number of the reporting sentence and of each outcome's sentence become that
+  sentence's words (``pipeline.reading.sentences``); a number the article does not have is
+  dropped.
 - Dates: an explicit date ("Dec. 13, 2016", "Aug. 3") is parsed by ``dateparser`` with the
   publication date as base; a weekday is the most recent such day on or before publication
   for a held meeting, the next one for a scheduled one or after "next"; "yesterday", "today",
@@ -18,9 +21,11 @@ import re
 
 import dateparser
 import pycountry
-from countryguess import guess_country
+from dateparser.search import search_dates
 from text_to_num import alpha2digit
 
+from meetx.pipeline.reading import sentences
+from meetx.pipeline.text import names
 from meetx.pipeline.text.countries import country
 from meetx.schemas.article import Article
 from meetx.schemas.draft import MeetingDraft, ParticipantDraft
@@ -56,7 +61,13 @@ _RELATIVE = {
     "last night": -1,
 }
 _TIME = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*(a\.?\s?m\.?|p\.?\s?m\.?)?(?![\d])", re.I)
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(hours?|hrs?|h|minutes?|mins?)\b", re.IGNORECASE)
+_HOUR_WORDS = r"hours?|hrs?|h|horas?|stunden?|std|heures?|jam|ore|ora|klukkustund\w*"
+_MINUTE_WORDS = r"minutes?|mins?|minutos?|minuten?|menit|minuti|mínút\w*"
+_DURATION_PART = re.compile(
+    rf"(\d+(?:[.,]\d+)?)\s*({_HOUR_WORDS}|{_MINUTE_WORDS})\b", re.IGNORECASE
+)
+_HOUR = re.compile(rf"^(?:{_HOUR_WORDS})$", re.IGNORECASE)
+_NUMBER_LANGUAGES = {"en", "fr", "es", "de", "pt", "it", "nl"}  # text2num's
 
 
 # ---------------------------------------------------------------- dates and times
@@ -65,15 +76,19 @@ def resolve_date(
     published: dt.date | None,
     status: MeetingStatus,
     article_text: str | None = None,
+    lang: str | None = None,
 ) -> dt.date | None:
     """The calendar day a date expression names, or None when it cannot be known.
 
     With no publication date, a bare weekday takes the one full date elsewhere in the article
     (a photo caption, say) that falls on that weekday; if there is none, or several, it stays
-    null.
+    null. Words in another language than English (``lang``) are read by ``dateparser`` in
+    that language, against the publication date: "el jueves", "am Montagabend", "hier".
     """
     if not text:
         return None
+    if lang and lang != "en":
+        return _foreign_date(text, lang, published, status)
     explicit = _MONTH_DAY.search(text)
     if explicit:
         return _explicit_date(explicit.group(0), published, status)
@@ -91,6 +106,41 @@ def resolve_date(
             return published + dt.timedelta(days=(target - published.weekday()) % 7 or 7)
         return published - dt.timedelta(days=(published.weekday() - target) % 7)
     return None
+
+
+# "Montagabend", "Dienstagmorgen": a German weekday with a part of the day
+_GERMAN_DAYPART = re.compile(
+    r"(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)"
+    r"(?:abend|morgen|nachmittag|vormittag|mittag|nacht)",
+    re.IGNORECASE,
+)
+_PERIOD_ONLY = re.compile(
+    r"\b(semana|woche|semaine|minggu|settimana|week|mes|monat|mois|bulan|mese|m[êe]s)\b", re.I
+)
+
+
+def _foreign_date(
+    text: str, lang: str, published: dt.date | None, status: MeetingStatus
+) -> dt.date | None:
+    words = _GERMAN_DAYPART.sub(r"\1", text)
+    if _PERIOD_ONLY.search(words) and not re.search(r"\d", words):
+        return None  # "la próxima semana": a week, not a day
+    if published is None and not _YEAR.search(words):
+        return None
+    settings: dict[str, object] = {
+        "PREFER_DATES_FROM": "future" if status is MeetingStatus.scheduled else "past",
+        "DATE_ORDER": "DMY",
+    }
+    if published is not None:
+        settings["RELATIVE_BASE"] = dt.datetime.combine(published, dt.time(23, 59))
+    try:
+        parsed = dateparser.parse(words, languages=[lang, "en"], settings=settings)
+        if parsed is None:
+            found = search_dates(words, languages=[lang, "en"], settings=settings)
+            parsed = found[0][1] if found else None
+    except (ValueError, OverflowError, KeyError):  # a language dateparser does not have
+        return None
+    return parsed.date() if parsed else None
 
 
 def _only_full_date_on(weekday: int, article_text: str) -> dt.date | None:
@@ -147,20 +197,24 @@ def parse_time(text: str | None) -> dt.time | None:
     return _to_24h(*times[0]) if times else None
 
 
-def parse_duration(text: str | None) -> int | None:
-    """Minutes in '70-minute', 'one hour and 10 minutes', 'from 9:15 to 10:30 p.m.'."""
+def parse_duration(text: str | None, lang: str | None = None) -> int | None:
+    """Minutes in '70-minute', 'one hour and 10 minutes', 'from 9:15 to 10:30 p.m.', and in
+    the article's language: 'una hora y media', 'zwei Stunden', '45 menit'."""
     if not text:
         return None
     times = _times(text)
     if len(times) >= 2 and re.search(r"\b(from|between)\b", text, re.IGNORECASE):
         return _span(times[0], times[1])
-    words = alpha2digit(text.replace("-", " "), "en", threshold=0)
+    numbers = lang if lang in _NUMBER_LANGUAGES else "en"
+    words = alpha2digit(text.replace("-", " "), numbers, threshold=0)
     words = re.sub(r"\bhalf an hour\b", "30 minutes", words, flags=re.IGNORECASE)
     words = re.sub(r"(\d+) and a half hours?", r"\1.5 hours", words, flags=re.IGNORECASE)
+    words = re.sub(r"(\d+) horas? y media", r"\1.5 horas", words, flags=re.IGNORECASE)
     words = re.sub(r"\ban hour\b|\bhour long\b", "1 hour", words, flags=re.IGNORECASE)
     minutes = 0.0
     for number, unit in _DURATION_PART.findall(words):
-        minutes += float(number) * (60 if unit.lower().startswith("h") else 1)
+        value = float(number.replace(",", "."))
+        minutes += value * (60 if _HOUR.match(unit) else 1)
     if 0 < minutes <= MAX_DURATION_MINUTES:
         return round(minutes)
     return None
@@ -192,12 +246,7 @@ def _country_only(draft: ParticipantDraft) -> bool:
     if _none_if_blank(draft.name) is not None:
         return False
     role = (_none_if_blank(draft.role) or "country").casefold()
-    mention = draft.mention.strip()
-    return (
-        role in {"country", "nation", "government", "state"}
-        and len(mention.split()) <= 3
-        and guess_country(mention) is not None
-    )
+    return role in {"country", "nation", "government", "state"}
 
 
 _RELATION = re.compile(r"\bcounterparts?\b", re.IGNORECASE)
@@ -210,52 +259,60 @@ def role(text: str | None) -> str | None:
 
 
 def person_name(text: str | None) -> str | None:
-    """A person's name; 'US' or 'Japan' in the name field is a country, not a name: None."""
+    """A person's name; 'US', 'Japan' or 'Russia' in the name field is a country, not a name:
+    None; a title written into it goes ("Vice Foreign Minister Shinsuke Sugiyama")."""
     value = _none_if_blank(text)
-    if value is None:
+    if value is None or _is_country(value):
         return None
-    try:  # exact names and codes only: "Jordan Smith" is a person
-        pycountry.countries.lookup(value.replace(".", ""))
+    return names.without_titles(value) or None
+
+
+def _is_country(words: str) -> bool:
+    """'US', 'Japan', 'Russia', 'Japanese': a country, never a person ("Jordan Smith" is)."""
+    try:  # exact names and codes
+        pycountry.countries.lookup(words.replace(".", ""))
+        return True
     except LookupError:
-        return value
-    return None
+        pass
+    code = country(words)[1]
+    return code is not None and len(words.split()) <= 2 and " " not in words.strip(".")
 
 
 def participant(draft: ParticipantDraft) -> Participant:
     name, code, is_org = country(_none_if_blank(draft.country))
+    person = person_name(draft.name)
+    title = role(draft.role)
     return Participant(
-        name=person_name(draft.name),
-        role=role(draft.role),
+        name=person,
+        role=title,
         country=name,
         country_code=code,
         is_organisation=is_org,
-        quote=_none_if_blank(draft.mention),
     )
 
 
 def meeting(draft: MeetingDraft, article: Article) -> Meeting:
+    """The meeting a draft describes; its sentence numbers become the sentences' words."""
+    numbered = sentences.numbered(article)
     status = MeetingStatus(draft.status)
-    fmt = MeetingFormat(draft.format)
-    # kept even for a remote format: ``consolidate`` clears the venue of a meeting whose
-    # format is remote once the format is settled (the model's is not always right)
+    # kept even for a remote format: the rule ``remote_no_venue`` clears the venue of a
+    # meeting whose format is remote once the format is settled (the model's is not always
+    # right)
     place_country, place_code, _ = country(_none_if_blank(draft.country))
-    venue = Venue(
-        place=_none_if_blank(draft.place),
-        city=_none_if_blank(draft.city),
-        country=place_country,
-        country_code=place_code,
-    )
+    venue = Venue(city=_none_if_blank(draft.city), country=place_country, country_code=place_code)
+    report = sentences.at(numbered, draft.sentence)
+    stated = [sentences.at(numbered, n) for n in dict.fromkeys(draft.outcomes)]
     return Meeting(
         status=status,
-        date=resolve_date(draft.date_text, article.published, status, article.text),
-        date_text=_none_if_blank(draft.date_text),
-        start_time=parse_time(draft.time_text),
-        start_time_text=_none_if_blank(draft.time_text),
+        date=resolve_date(draft.date, article.published, status, article.text, article.lang),
+        date_text=_none_if_blank(draft.date),
+        start_time=parse_time(draft.time),
+        start_time_text=_none_if_blank(draft.time),
         venue=venue,
-        format=fmt,
-        duration_minutes=parse_duration(draft.duration_text),
-        duration_text=_none_if_blank(draft.duration_text),
+        format=MeetingFormat(draft.format),
+        duration_minutes=parse_duration(draft.duration, article.lang),
+        duration_text=_none_if_blank(draft.duration),
         participants=[participant(p) for p in draft.participants if not _country_only(p)],
-        outcomes=[Outcome(text=o.strip(), quote=o.strip()) for o in draft.outcomes if o.strip()],
-        quote=_none_if_blank(draft.report),
+        outcomes=[Outcome(text=s.text, quote=s.text) for s in stated if s is not None],
+        quote=report.text if report else None,
     )

@@ -15,13 +15,16 @@ from typing import Any
 import pytest
 
 from meetx.pipeline.batch.sinks import OutputStore
+from meetx.pipeline.config import PROMPTS_DIR
+from meetx.pipeline.extraction.prompts import load
 from tests.batchapi.fakebatch import FakeBatchServer, Plan, synthetic
 from tests.batchapi.helpers import comparable, environment, meetx, until_done
 from tests.faults.fakeserver import synthetic_article
 from tests.faults.helpers import write_articles
 
 N = 3
-FIRST_REQUEST = 6  # the prompt's messages: system, two examples, the article
+# the prompt's messages: the system message, each example's two turns, the article
+FIRST_REQUEST = 2 + 2 * len(load(PROMPTS_DIR).examples)
 
 
 def invents_first(body: dict[str, Any]) -> dict[str, Any]:

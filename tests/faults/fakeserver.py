@@ -111,10 +111,12 @@ _FILLER = (
     "Trade between the two countries has grown in recent years. "
     "Both sides described the relationship as steady. "
 )
-_REPORT = re.compile(
+_REPORT = re.compile(  # in the article as the model reads it: numbered sentences
+    r"(?:\[(?P<n1>\d+)\] )?"
     r"(?P<a>[A-Z]\w+ [A-Z]\w+), the foreign minister of (?P<ca>[A-Z]\w+), met "
     r"(?P<b>[A-Z]\w+ [A-Z]\w+), the foreign minister of (?P<cb>[A-Z]\w+), "
-    r"in (?P<city>[A-Z]\w+) on (?P<day>\w+day)\. (?P<outcome>The two ministers agreed to [^.]+)\."
+    r"in (?P<city>[A-Z]\w+) on (?P<day>\w+day)\.\s+(?:\[(?P<n2>\d+)\] )?"
+    r"(?P<outcome>The two ministers agreed to [^.]+)\."
 )
 
 
@@ -136,32 +138,26 @@ def synthetic_article(i: int, filler: int = 4) -> str:
 
 
 def meetings_of(text: str) -> dict[str, Any]:
-    """The answer a good model gives for ``text``: the synthetic meeting, quoted, or none."""
+    """The answer a good model gives for ``text``: the synthetic meeting, by its sentence
+    numbers, or none."""
     match = _REPORT.search(text)
     if match is None:
         return {"meetings": []}
     g = match.groupdict()
     people = [
-        {
-            "mention": f"{g[who]}, the foreign minister of {g['c' + who]}",
-            "name": g[who],
-            "role": "foreign minister",
-            "country": g["c" + who],
-        }
-        for who in ("a", "b")
+        {"name": g[who], "role": "foreign minister", "country": g["c" + who]} for who in ("a", "b")
     ]
     meeting = {
-        "report": match.group(0).split(". ")[0] + ".",
+        "sentence": int(g["n1"] or 1),
         "participants": people,
+        "status": "held",
         "format": "in_person",
-        "date_text": f"on {g['day']}",
-        "time_text": None,
-        "duration_text": None,
-        "place": None,
+        "date": f"on {g['day']}",
+        "time": None,
+        "duration": None,
         "city": g["city"],
         "country": g["ca"],
-        "status": "held",
-        "outcomes": [g["outcome"]],
+        "outcomes": [int(g["n2"] or 2)],
     }
     return {"meetings": [meeting]}
 
@@ -338,7 +334,7 @@ class FakeServer:
         if fault == "truncated":
             return web.json_response(_completion(good[: len(good) // 2], finish="length"))
         if fault == "schema_violation":
-            bad = {"meetings": [{"report": 42, "participants": "everyone"}]}
+            bad = {"meetings": [{"sentence": "first", "participants": "everyone"}]}
             return web.json_response(_completion(json.dumps(bad)))
         if fault == "refusal":
             return web.json_response(_completion(None, refusal="I can't help with that."))

@@ -21,7 +21,7 @@ def test_the_draft_schema_converts_to_a_grammar():
     from llama_cpp import llama_grammar
 
     grammar = llama_grammar.json_schema_to_gbnf(json.dumps(ArticleDraft.model_json_schema()))
-    for field in ("participants", "date-text", "duration-text", "outcomes", "mention"):
+    for field in ("sentence", "participants", "date", "duration", "outcomes"):
         assert f"-{field}-kv ::=" in grammar
 
 

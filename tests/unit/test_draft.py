@@ -14,7 +14,7 @@ ARTICLE = "US envoy Joseph Yun met Japanese envoy Kenji Kanasugi and U.N. offici
 
 
 def person(name, country="United States"):
-    return {"mention": "x", "name": name, "role": None, "country": country}
+    return {"name": name, "role": None, "country": country}
 
 
 def test_a_name_the_text_never_gives_is_sent_back():
@@ -48,9 +48,9 @@ def test_the_schema_itself_knows_no_article():
 
 def test_a_checked_answer_comes_back_in_the_schema_classes():
     meeting = {
-        "report": ARTICLE, "participants": [person("Joseph Yun")], "format": "in_person",
-        "date_text": None, "time_text": None, "duration_text": None, "place": None,
-        "city": None, "country": None, "status": "held", "outcomes": [],
+        "sentence": 1, "participants": [person("Joseph Yun")], "status": "held",
+        "format": "in_person", "date": None, "time": None, "duration": None, "city": None,
+        "country": None, "outcomes": [],
     }  # fmt: skip
     checked = answer.CheckedArticle.model_validate(
         {"meetings": [meeting]}, context={"article": ARTICLE}

@@ -15,12 +15,10 @@ MESSAGES = [{"role": "system", "content": "extract"}, {"role": "user", "content"
 
 def answer(name: str | None = "Ann Lee") -> str:
     people = [
-        person("Foreign Minister Ann Lee", name, "Foreign Minister", "Singapore"),
-        person(
-            "Thai Foreign Minister Somchai Wong", "Somchai Wong", "Foreign Minister", "Thailand"
-        ),
+        person(name, "Foreign Minister", "Singapore"),
+        person("Somchai Wong", "Foreign Minister", "Thailand"),
     ]
-    meeting = bangkok_meeting(ARTICLE, people, outcomes=[])
+    meeting = bangkok_meeting(1, people, outcomes=[])
     return json.dumps({"meetings": [meeting]})
 
 

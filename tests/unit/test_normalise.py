@@ -116,10 +116,8 @@ def test_weekday_without_publication_date_takes_the_one_matching_full_date():
 def test_country_only_participants_are_dropped():
     from meetx.schemas.draft import ParticipantDraft
 
-    country_only = ParticipantDraft(mention="US", name=None, role="Country", country="US")
-    unnamed = ParticipantDraft(
-        mention="his Japanese counterpart", name=None, role="counterpart", country="Japan"
-    )
+    country_only = ParticipantDraft(name=None, role="Country", country="US")
+    unnamed = ParticipantDraft(name=None, role="counterpart", country="Japan")
     assert normalise._country_only(country_only)
     assert not normalise._country_only(unnamed)
 

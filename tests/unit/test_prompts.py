@@ -5,6 +5,7 @@ import pytest
 from meetx.pipeline.config import PROMPTS_DIR
 from meetx.pipeline.errors import PromptError
 from meetx.pipeline.extraction import prompts
+from meetx.pipeline.reading import articles, sentences
 from meetx.schemas.article import Article
 from meetx.schemas.draft import ArticleDraft
 from tests.conftest import SEEDS
@@ -22,9 +23,19 @@ def test_versions_are_unique_and_newest_is_default():
 
 @pytest.mark.parametrize("prompt", ALL, ids=lambda p: p.version)
 def test_examples_are_valid_grounded_answers(prompt):
+    """Each example answer is valid, names only people of its article, and points at
+    sentences the model is shown (the reporting sentence names someone who met)."""
     assert prompt.examples
     for example in prompt.examples:
-        ArticleDraft.model_validate_json(example.answer, context={"article": example.article})
+        answer = ArticleDraft.model_validate_json(example.answer)
+        numbered = sentences.numbered(articles.parse(example.article))
+        for meeting in answer.meetings:
+            report = sentences.at(numbered, meeting.sentence)
+            assert report is not None
+            names = [p.name for p in meeting.participants if p.name]
+            assert all(name in example.article for name in names)
+            assert any(name.split()[-1] in report.text for name in names)
+            assert all(sentences.at(numbered, n) is not None for n in meeting.outcomes)
 
 
 @pytest.mark.parametrize("prompt", ALL, ids=lambda p: p.version)
@@ -49,7 +60,7 @@ def test_render_puts_fixed_parts_first_and_the_article_last():
 
 
 def test_unknown_version_and_missing_directory(tmp_path: Path):
-    with pytest.raises(PromptError, match="known: meeting-v1"):
+    with pytest.raises(PromptError, match="known: meeting-v5"):
         prompts.load(PROMPTS, "meeting-v999")
     with pytest.raises(PromptError, match="no prompt files"):
         prompts.load(tmp_path)
@@ -62,19 +73,33 @@ def test_malformed_prompt_file(tmp_path: Path):
         prompts.load(tmp_path)
 
 
-def test_a_body_prompt_reads_the_cleaned_text():
-    prompt = prompts.load(PROMPTS, "meeting-v2")
-    text = "Menu\nGo Top\n\nThe ministers of Chile and Peru met in Lima on Monday.\nShare on"
+def test_the_model_reads_the_cleaned_body_as_numbered_sentences():
+    prompt = prompts.load(PROMPTS)
+    text = (
+        "Menu\nGo Top\n\nThe ministers of Chile and Peru met in Lima on Monday. They agreed "
+        "to open a consulate.\nShare on"
+    )
     last = prompt.render(Article(id="a", path="a", text=text))[-1]["content"]
-    assert "Lima on Monday." in last and "Go Top" not in last and "Share on" not in last
+    assert "[1] The ministers of Chile and Peru met in Lima on Monday.\n" in last
+    assert "[2] They agreed to open a consulate." in last
+    assert "Go Top" not in last and "Share on" not in last
     example = prompt.render(Article(id="a", path="a", text=text))[1]["content"]
     assert "By Maria Olsen" not in example  # the examples are cleaned the same way
 
 
-def test_v1_still_reads_the_raw_text():
-    prompt = prompts.load(PROMPTS, "meeting-v1")
+def test_a_prompt_of_input_text_reads_the_raw_text(tmp_path: Path):
+    (tmp_path / "meeting").mkdir()
+    (tmp_path / "meeting" / "v1.toml").write_text(
+        'version = "meeting-v1"\ninput = "text"\nsystem = "s"\nuser = "$article"\n'
+    )
+    prompt = prompts.load(tmp_path)
     text = "Menu\nGo Top\n\nThe ministers of Chile and Peru met in Lima on Monday."
-    assert "Go Top" in prompt.render(Article(id="a", path="a", text=text))[-1]["content"]
+    assert prompt.render(Article(id="a", path="a", text=text))[-1]["content"] == text
+    (tmp_path / "meeting" / "v2.toml").write_text(
+        'version = "meeting-v2"\ninput = "html"\nsystem = "s"\nuser = "$article"\n'
+    )
+    with pytest.raises(PromptError, match="input must be one of text, body, sentences"):
+        prompts.load(tmp_path)
 
 
 def test_a_long_article_is_rendered_in_pieces_with_the_same_prefix():
@@ -83,8 +108,8 @@ def test_a_long_article_is_rendered_in_pieces_with_the_same_prefix():
     pieces = prompt.render_chunks(Article(id="a", path="a", text=text), max_chars=2000)
     assert len(pieces) > 4
     assert all(p[:-1] == pieces[0][:-1] for p in pieces)
-    assert "Minister 0 met" in pieces[0][-1]["content"]
-    assert "Minister 199 met" in pieces[-1][-1]["content"]
+    assert "[1] Minister 0 met" in pieces[0][-1]["content"]
+    assert "[200] Minister 199 met" in pieces[-1][-1]["content"]  # the article's numbers
     short = Article(id="b", path="b", text="Minister Ann Lee met envoy Kim Tran in Lima on Monday.")
     assert prompt.render_chunks(short, 2000) == [prompt.render(short)]
 

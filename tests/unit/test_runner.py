@@ -17,7 +17,7 @@ from meetx.pipeline.model.llm import Completion
 from meetx.pipeline.model.throttle import Traffic
 from meetx.pipeline.reading import articles
 from meetx.schemas.draft import ArticleDraft
-from meetx.schemas.record import Attempt, Usage
+from meetx.schemas.record import SCHEMA_VERSION, Attempt, Usage
 from tests.conftest import bangkok_meeting, person
 
 PROMPT = load(PROMPTS_DIR)
@@ -29,11 +29,10 @@ TEXT = (
 
 def draft(name: str = "Somchai Wong", meetings: int = 1) -> ArticleDraft:
     people = [
-        person("Foreign Minister Ann Lee", "Ann Lee", "Foreign Minister", "Singapore"),
-        person("her Thai counterpart", name, None, "Thailand"),
+        person("Ann Lee", "Foreign Minister", "Singapore"),
+        person(name, None, "Thailand"),
     ]
-    report = "Foreign Minister Ann Lee met her Thai counterpart"
-    meeting = bangkok_meeting(report, people, outcomes=["They agreed to open a consulate."])
+    meeting = bangkok_meeting(1, people, outcomes=[2])
     return ArticleDraft.model_validate({"meetings": [meeting] * meetings})
 
 
@@ -85,7 +84,7 @@ def test_invented_name_goes_to_review_not_to_meetings(article_file, settings):
     assert store.records() == []
     (item,) = store.review_items()
     assert item.kind == "flagged_record"
-    assert [r.kind for r in item.reasons] == ["name_not_found"]
+    assert [(r.kind, r.severity) for r in item.reasons] == [("name_not_found", "error")]
     assert "Prayut Chan" in (item.raw_output or "")
     assert summary.flagged == 1
 
@@ -138,7 +137,7 @@ def test_output_lines_are_plain_json(article_file, settings):
     store, _ = batch([article_file], settings, FakeExtractor(draft()))
     line = json.loads(store.meetings.read_text().splitlines()[0])
     assert line["meeting"]["participants"][1]["country"] == "Thailand"
-    assert line["provenance"]["schema_version"] == "1"
+    assert line["provenance"]["schema_version"] == SCHEMA_VERSION
 
 
 def test_one_article_records_the_attempts_of_its_answer(article_file, settings):

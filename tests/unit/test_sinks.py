@@ -5,7 +5,14 @@ from pathlib import Path
 from meetx.pipeline.batch.sinks import OutputStore
 from meetx.pipeline.extraction.runner import ArticleResult
 from meetx.schemas.meeting import Meeting, MeetingStatus
-from meetx.schemas.record import Issue, LedgerEntry, MeetingRecord, Provenance, ReviewItem
+from meetx.schemas.record import (
+    SCHEMA_VERSION,
+    Issue,
+    LedgerEntry,
+    MeetingRecord,
+    Provenance,
+    ReviewItem,
+)
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -48,7 +55,7 @@ def test_commit_writes_whole_lines_and_marks_done(tmp_path: Path):
     store.commit(result("a", meetings=2, flagged=1))
     assert ids(store.meetings) == ["a", "a"]
     assert ids(store.review) == ["a"]
-    assert store.done() == {("a", "m", "meeting-v1", "1")}
+    assert store.done() == {("a", "m", "meeting-v1", SCHEMA_VERSION)}
     assert store.records()[0].id == "a-0"
     assert store.review_items()[0].reasons[0].kind == "k"
 
@@ -72,15 +79,15 @@ def test_forget_uncommits_for_force(tmp_path: Path):
     store = OutputStore(tmp_path)
     store.commit(result("a"))
     store.commit(result("b"))
-    store.forget([("a", "m", "meeting-v1", "1")])
-    assert store.done() == {("b", "m", "meeting-v1", "1")}
+    store.forget([("a", "m", "meeting-v1", SCHEMA_VERSION)])
+    assert store.done() == {("b", "m", "meeting-v1", SCHEMA_VERSION)}
     assert ids(store.meetings) == ["b"]
 
 
 def test_other_prompt_versions_are_not_done(tmp_path: Path):
     store = OutputStore(tmp_path)
     store.commit(result("a"))
-    assert ("a", "m", "meeting-v2", "1") not in store.done()
+    assert ("a", "m", "meeting-v2", SCHEMA_VERSION) not in store.done()
 
 
 def test_commit_many_writes_all_lines_then_all_ledger_lines(tmp_path: Path):
@@ -97,8 +104,8 @@ def test_done_ids_are_compact_and_scoped(tmp_path: Path):
     store = OutputStore(tmp_path)
     store.commit(result("ab" * 32))
     store.commit(result("not-hex"))  # ignored, not fatal
-    assert store.done_ids("m", "meeting-v1", "1") == {bytes.fromhex("ab" * 32)}
-    assert store.done_ids("m", "meeting-v2", "1") == set()
+    assert store.done_ids("m", "meeting-v1", SCHEMA_VERSION) == {bytes.fromhex("ab" * 32)}
+    assert store.done_ids("m", "meeting-v2", SCHEMA_VERSION) == set()
 
 
 def test_recover_leaves_a_clean_file_alone(tmp_path: Path):
