@@ -3,9 +3,9 @@
 One article, from input (file, page, dataset row, stdin) to output line::
 
     reading.sources.iter_inputs -> reading.sources.to_article (reading.html, reading.articles.parse)
-      -> extraction.prompts.Prompt.render_chunks -> model.llm.aextract
-      (extraction.chunked: piece by piece, and a second pass) -> rules.normalise.meeting
-      -> rules.consolidate.meetings -> grounding.align.ground -> grounding.checks.run
+      -> extraction.prompts.Prompt.render_chunks (reading.sentences.numbered) -> model.llm.aextract
+      (extraction.chunked: piece by piece) -> rules.normalise.meeting
+      -> rules.registry.apply -> grounding.align.ground -> grounding.checks.run
       -> extraction.runner.finish (records and review items) -> batch.sinks.OutputStore
 
 Subpackages, each a layer; an arrow means "may import" (enforced: ``[tool.importlinter]`` in
@@ -15,10 +15,11 @@ pyproject.toml, ``tests/test_layers.py``)::
     cli -> evaluation -> text
 
 - ``text``: shared notions (words, names, countries, same outcome, one-to-one matching).
-- ``reading``: files -> articles; the cleaned body and its sentences.
+- ``reading``: files -> articles; the cleaned body and its numbered sentences.
 - ``model``: the endpoints; ``model.llm`` is the only module that imports instructor, and with
   ``model.batch_api`` (a provider's Files and Batches API) the only ones that import openai.
-- ``rules``: the model's draft -> a meeting (dates, countries, merging, counterparts, outcomes).
+- ``rules``: the model's draft -> meetings, through named rules each switchable (merging,
+  cues, denials, spokespeople, outcomes; ``meetx rules``).
 - ``grounding``: evidence with offsets for every value, and the checks.
 - ``extraction``: prompts, long articles, one article's answer -> records.
 - ``batch``: the engine over many articles (workers, cache, crash-safe output), and the same

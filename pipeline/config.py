@@ -34,6 +34,8 @@ Environment variables:
                               for any other: see :attr:`Settings.answer_timeout_s`)
 ``MEETX_STALL_WARNING_S``     a run that commits nothing for this long says what it waits for
                               (60)
+``MEETX_RULES_OFF``           rules to leave out, comma-separated (``meetx rules`` lists them;
+                              none)
 ``MEETX_RAY``                 run on a Ray cluster: ``local`` (start one on this machine for the
                               run), ``auto`` (the one running here) or its ``HOST:PORT`` (unset:
                               the local engine)
@@ -175,6 +177,9 @@ class Settings(BaseModel):
     ray_address: str | None = Field(default=None, description="None: the local engine")
     ray_actors: int | None = Field(default=None, ge=1, le=10_000, description="None: automatic")
     ray_actor_cpus: float | None = Field(default=None, gt=0, description="None: automatic")
+    rules_off: tuple[str, ...] = Field(
+        default=(), description="rules left out (``meetx rules`` lists them)"
+    )
 
     @property
     def embedded(self) -> bool:
@@ -256,6 +261,10 @@ class Settings(BaseModel):
                 values[field] = env[name]
         if env.get("MEETX_RAY"):
             values["ray_address"] = env["MEETX_RAY"]
+        if env.get("MEETX_RULES_OFF"):
+            values["rules_off"] = tuple(
+                name.strip() for name in env["MEETX_RULES_OFF"].split(",") if name.strip()
+            )
         if env.get("MEETX_RESPONSE_CACHE"):
             values["response_cache"] = Path(env["MEETX_RESPONSE_CACHE"])
         values.update({k: v for k, v in flags.items() if v is not None})

@@ -44,6 +44,9 @@ class Evidence(BaseModel):
     end: int = Field(ge=0)
     match: Literal["exact", "fuzzy"]
     score: float = Field(default=100.0, ge=0, le=100)
+    source: str = Field(
+        default="model", description="who set the value: 'model', or 'rule:<name>' for a rule"
+    )
 
 
 class Participant(BaseModel):
@@ -103,6 +106,10 @@ class Meeting(BaseModel):
     quote: str | None = Field(default=None, description="the sentence that reports the meeting")
     evidence: list[Evidence] = Field(
         default_factory=list, description="the words and offsets behind every non-null value"
+    )
+    set_by: dict[str, str] = Field(
+        default_factory=dict,
+        description="values a rule set or changed: top-level field -> 'rule:<name>'",
     )
 
     def evidence_for(self, path: str) -> Evidence | None:

@@ -58,6 +58,25 @@ def model_path() -> None:
     sys.stdout.write(str(settings().cache_dir / local_model.QWEN_1_5B.filename) + "\n")
 
 
+@app.command("rules")
+def rules_command(
+    only_names: Annotated[
+        bool, typer.Option("--names", help="the names alone, one a line")
+    ] = False,
+) -> None:
+    """List the rules applied to the model's answer, in order (switch one off with
+    `meetx extract --rule-off NAME` or MEETX_RULES_OFF=NAME,NAME)."""
+    from meetx.pipeline.rules import registry
+
+    if only_names:
+        sys.stdout.write("".join(f"{rule.name}\n" for rule in registry.RULES))
+        return
+    off = set(settings().rules_off)
+    for rule in registry.RULES:
+        state = " (off)" if rule.name in off else ""
+        sys.stdout.write(f"{rule.name}{state}\n    {rule.describes}\n")
+
+
 # The order of registration is the order of `meetx --help`.
 app.command("eval")(evaluate.eval_command)
 app.add_typer(review.review_app, name="review")

@@ -34,6 +34,7 @@ from meetx.pipeline.extraction.runner import ArticleResult
 from meetx.pipeline.reading import sources
 from meetx.pipeline.reading.sources import InputOptions
 from meetx.pipeline.reading.tables import Columns
+from meetx.pipeline.rules import registry
 from meetx.pipeline.workflow import merge
 
 INTERRUPTED = "[yellow]interrupted[/yellow]: finished articles are saved; rerun to go on"
@@ -177,6 +178,10 @@ def extract(
     rpm: Annotated[float | None, typer.Option(help="max requests per minute")] = None,
     tpm: Annotated[float | None, typer.Option(help="max tokens per minute")] = None,
     cache: Annotated[bool, typer.Option(help="reuse answers already paid for")] = True,
+    rule_off: Annotated[
+        list[str] | None,
+        typer.Option(help="leave out this rule (repeatable; `meetx rules` lists them)"),
+    ] = None,
     ray: Annotated[
         str | None,
         typer.Option(
@@ -213,6 +218,11 @@ def extract(
             ray_address=ray,
             ray_actors=ray_actors,
         )
+        if rule_off:
+            settings = settings.model_copy(
+                update={"rules_off": tuple(dict.fromkeys([*settings.rules_off, *rule_off]))}
+            )
+        registry.check_names(settings.rules_off)
         if settings.ray_address:
             if settings.ray_address == "local":  # a cluster for this run alone: loopback only
                 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")

@@ -30,16 +30,14 @@ A value left without evidence is flagged by ``checks.values_grounded``.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
 
-import pycountry
-from countryguess import guess_country
 from rapidfuzz import fuzz
 
 from meetx.pipeline.reading import clean
+from meetx.pipeline.text import countries, cues
 from meetx.pipeline.text.words import content_words
 from meetx.schemas.article import Article
 from meetx.schemas.meeting import Evidence, Meeting, MeetingFormat, Participant
@@ -58,11 +56,7 @@ _QUOTE_CHARS = {
 }
 _EDGE = " \t\n\r\xa0.,;:"
 _LEADING = re.compile(r"^(?:on|in|at|during|for|from|the|of|a|an|about|around|some)\s+", re.I)
-_FORMAT_CUES = {
-    MeetingFormat.video_conference: r"video[- ]?conferenc\w*|videoconferenc\w*|virtual\w*|video",
-    MeetingFormat.phone_call: r"tele(?:phone)?\w*|phone\w*|call",
-    MeetingFormat.in_person: r"\bmet\b|\bmeet\w*|talks|sat down|visit\w*|summit|held",
-}
+_FORMAT_CUES = {MeetingFormat(name): cue.pattern for name, cue in cues.FORMAT}
 
 
 @dataclass(frozen=True)
@@ -164,41 +158,22 @@ def best_sentence(claim: str, text: str) -> Span | None:
 
 def _country_words(code: str | None, text: str, within: Span | None = None) -> Span | None:
     """A word or two naming the country with ISO code ``code`` ('Japanese', 'U.S.')."""
-    if code is None:
-        return None
     lo, hi = (within.start, within.end) if within else (0, len(text))
-    tokens = list(re.finditer(r"[A-Z][\w.'’-]*", text[lo:hi]))
-    for size in (3, 2, 1):
-        for i in range(len(tokens) - size + 1):
-            start, end = lo + tokens[i].start(), lo + tokens[i + size - 1].end()
-            words = text[start:end].rstrip(".'’s")
-            if _names_country(words, code):
-                return Span(start, start + len(words), "exact")
-    return None
-
-
-@functools.lru_cache(maxsize=4096)
-def _names_country(words: str, code: str) -> bool:
-    """'Japanese', 'U.S.', 'Thai' name the country ``code`` (an adjective is a prefix of it)."""
-    if len(words) < 2:
-        return False
-    guess = guess_country(words)
-    if guess is not None:
-        return bool(guess["iso2"] == code)
-    record = pycountry.countries.get(alpha_2=code)
-    names = [getattr(record, a, None) for a in ("name", "common_name")] if record else []
-    return len(words) >= 4 and any(n and n.lower().startswith(words.lower()) for n in names)
+    found = countries.named_in(code, text, lo, hi)
+    return Span(found[0], found[1], "exact") if found else None
 
 
 # ---------------------------------------------------------------- grounding a meeting
 class _Grounding:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, set_by: dict[str, str]) -> None:
         self.text = text
+        self.set_by = set_by
         self.evidence: list[Evidence] = []
 
     def add(self, path: str, span: Span | None) -> Span | None:
         if span is not None:
             quote = self.text[span.start : span.end]
+            top = re.split(r"[.\[]", path, maxsplit=1)[0]  # participants[1].name: participants
             self.evidence.append(
                 Evidence(
                     field=path,
@@ -207,6 +182,7 @@ class _Grounding:
                     end=span.end,
                     match=span.match,
                     score=span.score,
+                    source=self.set_by.get(top, "model"),
                 )
             )
         return span
@@ -259,7 +235,7 @@ def _participant(g: _Grounding, i: int, person: Participant) -> Participant:
 
 def ground(meeting: Meeting, article: Article) -> Meeting:
     """A copy of ``meeting`` with quotes in the article's own words and evidence for each value."""
-    g = _Grounding(article.text)
+    g = _Grounding(article.text, meeting.set_by)
     report = locate(meeting.quote, g.text) if meeting.quote else None
     g.add("status", report)
     if meeting.format is not MeetingFormat.unknown:

@@ -1,10 +1,12 @@
-"""The rules that turn the model's draft into a meeting: code, not the model, decides.
+"""The rules that turn the model's draft into meetings: code, not the model, decides.
 
-- ``normalise``: a draft's quotes -> typed values (dates, times, durations, countries, names).
-- ``consolidate``: merge the reports of one meeting, fill what the model left unknown from
-  the sentence about it, drop denials and history; then counterparts and outcomes.
-- ``counterparts``: participants the text gives by nationality ("his Japanese counterpart").
-- ``outcomes``: agreements kept, topics and briefings dropped, stated agreements added.
+- ``normalise``: a draft's sentence numbers and words -> typed values (dates, times,
+  durations, countries, names).
+- ``registry``: the named rules, applied in order to one article's meetings, each switchable
+  (``meetx rules`` lists them; ``--rule-off NAME``), each marking the values it sets.
+- ``consolidate``: what the rules know: which reports are one meeting (same participants by
+  name, or by country and role), the sentences about a meeting and their cues.
+- ``outcomes``: agreements kept, topics and briefings dropped, each outcome once.
 - ``places``: cities (GeoNames) and the countries they name.
 
 May import: ``reading``, ``text``, ``errors``, ``config``, ``schemas``. Never the network,

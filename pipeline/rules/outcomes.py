@@ -5,12 +5,10 @@ discussed. :func:`stated` keeps an outcome in its own words ("agreed to share ra
 a clause the model copied from a sentence that says it was agreed ("expressed their agreement
 that dialogue is possible"), and never a topic ("discussed trade") or a briefing.
 
-Small models list one or two outcomes and stop, and tell one outcome twice ("the three sides
-agreed to strengthen coordination", "the officials agreed to strengthen coordination to make
-substantial progress ..."). :func:`agreement_sentences` finds every clause in which "they",
-"the three sides", "the officials" ... agreed, reaffirmed, pledged or made clear something;
-:func:`unique` keeps each outcome once, judged on its gist (without who agreed and how it was
-said), in its fullest telling.
+Small models tell one outcome twice ("the three sides agreed to strengthen coordination", "the
+officials agreed to strengthen coordination to make substantial progress ..."); :func:`unique`
+keeps each outcome once, judged on its gist (without who agreed and how it was said), in its
+fullest telling.
 """
 
 from __future__ import annotations
@@ -19,24 +17,16 @@ import re
 from collections.abc import Sequence
 
 from meetx.pipeline.reading import clean
+from meetx.pipeline.text import cues
+from meetx.pipeline.text.outcomes import same_outcome
 from meetx.pipeline.text.words import content_words, fold
 from meetx.schemas.article import Article
 from meetx.schemas.meeting import Outcome
 
-DUPLICATE_OUTCOME = 0.8  # share of content words two outcomes must share to be one
-_OUTCOME = re.compile(
-    r"\b(agree[sd]?|agreement|decid(e|ed|es)|decision|pledg(e|ed|es)|(re)?affirm(ed|s)?|"
-    r"vow(ed|s)?|commit(s|ted|ment)?|adopt(ed|s)?|sign(ed|s)?|approv(e|ed|es|al)|"
-    r"welcom(e|ed|es)|accept(ed|s)?|confirm(ed|s)?|consensus|resolv(e|ed)|endors(e|ed)|"
-    r"announc(e|ed)|made clear|make clear|will|would|must|need to|stress(ed)?|"
-    r"underlin(e|ed)|urg(e|ed)|call(ed)? for|step(ped)? up|strengthen(ed)?|promis(e|ed))\b",
-    re.IGNORECASE,
-)
 _TOPIC = re.compile(
     r"^\W*(?:they\s+|the\s+\w+\s+)?(?:also\s+)?(?:discuss\w*|talked|exchanged|reviewed|briefed|focused)\b",
     re.I,
 )
-_AGREED = re.compile(r"\bagree(?:d|s|ment)?\b|\bconsensus\b|\bpledged?\b|\bdecided\b", re.I)
 _ATTRIBUTION = re.compile(
     r"^.{0,120}?\b(?:said|says|told reporters|stated|announced)"
     r"(?:\s+in\s+an?\s+(?:statement|news release|press release))?,?\s+that\s+",
@@ -67,9 +57,10 @@ def _gist(outcome: Outcome) -> set[str]:
 
 
 def same(a: Outcome, b: Outcome) -> bool:
-    """One outcome told twice: most of the shorter one's gist is in the other."""
+    """One outcome told twice: their gists are the same outcome by the one test there is
+    (``text.outcomes.same_outcome``, the scorer's and merge's)."""
     x, y = _gist(a), _gist(b)
-    return bool(x and y) and len(x & y) >= DUPLICATE_OUTCOME * min(len(x), len(y))
+    return bool(x and y) and same_outcome(" ".join(sorted(x)), " ".join(sorted(y)))
 
 
 def unique(found: Sequence[Outcome]) -> list[Outcome]:
@@ -91,8 +82,9 @@ def _add(outcomes: list[Outcome], new: Outcome) -> list[Outcome]:
 
 
 def is_outcome(text: str) -> bool:
-    """An agreement, decision or stated result, not a topic discussed or a briefing."""
-    return _OUTCOME.search(text) is not None
+    """An agreement, a decision or a signature (``text.cues.AGREED``), not a topic discussed,
+    a wish ("will", "must", "urged") or a briefing."""
+    return cues.AGREED.search(text) is not None
 
 
 def stated(outcome: Outcome, article: Article) -> bool:
@@ -107,7 +99,7 @@ def stated(outcome: Outcome, article: Article) -> bool:
         return False
     clause = fold(outcome.text)
     return bool(clause) and any(
-        clause in fold(sentence) and _AGREED.search(sentence)
+        clause in fold(sentence) and cues.AGREED.search(sentence)
         for sentence in clean.sentences(clean.body(article))
     )
 
@@ -124,16 +116,3 @@ def without_preamble(outcome: Outcome) -> Outcome:
     if agreement is not None and _PREAMBLE.search(text[: agreement.start()]):
         text = text[agreement.start() :]
     return outcome if text == outcome.text else Outcome(text=text, quote=text)
-
-
-def agreement_sentences(text: str) -> list[Outcome]:
-    """Clauses where the meeting's side agrees: "the three sides agreed to ...", "They
-    reaffirmed that ...", "We will not accept ...", from the subject to the end of the sentence.
-    """
-    found = []
-    for sentence in clean.sentences(text):
-        agreement = _AGREEMENT.search(sentence)
-        if agreement:
-            clause = sentence[agreement.start() :].strip().rstrip(".").strip()
-            found.append(Outcome(text=clause, quote=clause))
-    return found

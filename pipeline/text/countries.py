@@ -9,6 +9,7 @@ countries with it.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import countrynames
@@ -54,3 +55,34 @@ def _country_code(name: str) -> str | None:
         return code
     guess = guess_country(name)
     return guess["iso2"] if guess is not None else None
+
+
+def named_in(
+    code: str | None, text: str, start: int = 0, end: int | None = None
+) -> tuple[int, int] | None:
+    """Offsets of a word or two of ``text[start:end]`` naming the country with ISO code
+    ``code`` ('Japanese', 'U.S.', 'Thai'), or None."""
+    if code is None:
+        return None
+    end = len(text) if end is None else end
+    tokens = list(re.finditer(r"[A-Z][\w.'’-]*", text[start:end]))
+    for size in (3, 2, 1):
+        for i in range(len(tokens) - size + 1):
+            lo, hi = start + tokens[i].start(), start + tokens[i + size - 1].end()
+            words = text[lo:hi].rstrip(".'’s")
+            if _names_country(words, code):
+                return lo, lo + len(words)
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_country(words: str, code: str) -> bool:
+    """'Japanese', 'U.S.', 'Thai' name the country ``code`` (an adjective is a prefix of it)."""
+    if len(words) < 2:
+        return False
+    guess = guess_country(words)
+    if guess is not None:
+        return bool(guess["iso2"] == code)
+    record = pycountry.countries.get(alpha_2=code)
+    names = [getattr(record, a, None) for a in ("name", "common_name")] if record else []
+    return len(words) >= 4 and any(n and n.lower().startswith(words.lower()) for n in names)

@@ -97,6 +97,22 @@ def parse(name: str) -> Name:
     return Name(tuple(tokens))
 
 
+_STOP = TITLES | {"leader", "of", "the", "and", "de", "del", "von", "foreign", "affairs"}
+
+
+def without_titles(name: str) -> str:
+    """The person's name out of a title and a name written as one ("US Deputy Secretary of
+    State Antony Blinken" -> "Antony Blinken", "Dr Masoud Pezeshkian" -> "Masoud
+    Pezeshkian"): the words after the last title word."""
+    words = name.split()
+    if all(fold(word) in _STOP for word in words):
+        return ""  # "Secretary of State": a title, no name
+    for i in range(len(words) - 2, -1, -1):
+        if fold(words[i]) in _STOP:
+            return " ".join(words[i + 1 :])
+    return name
+
+
 def _similar_surname(a: str, b: str) -> bool:
     if a == b or _VARIANT.get(a, a) == _VARIANT.get(b, b):
         return True
@@ -111,6 +127,8 @@ def _compatible_given(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     if not a or not b:
         return True
     if not any(map(_initial, a)) and not any(map(_initial, b)):
+        if len(a) == len(b) > 1:  # "Jae-myung" / "Jae-yong": every part must agree
+            return all(fuzz.ratio(x, y) >= GIVEN_SIMILARITY for x, y in zip(a, b, strict=True))
         return fuzz.ratio("".join(a), "".join(b)) >= GIVEN_SIMILARITY
     # With initials, compare position by position as far as both go: "h r" / "herbert".
     for x, y in zip(a, b, strict=False):
