@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dateparser
+from dateparser.search import search_dates
 
 from meetx.pipeline.errors import ArticleError
 from meetx.pipeline.reading import lang
@@ -49,6 +50,14 @@ _DATELINE = re.compile(
     re.MULTILINE,
 )
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+_OPENING_LABEL = re.compile(
+    r"^\s*(?:date|published|fecha|datum|data|tanggal)[:\s]+(?P<date>\d{4}-\d{2}-\d{2})\b",
+    re.IGNORECASE,
+)
+_INNER_LABEL = re.compile(
+    r"\b(?:published|posted|date|fecha|datum|data|tanggal|publi[ée]\w*|ver[öo]ffentlicht)\s*:",
+    re.IGNORECASE,
+)
 _BYLINE = re.compile(r"^by\s+\S", re.IGNORECASE)
 _MENU = re.compile(r"\s[|»›•]\s")
 _CREDIT = re.compile(r"\(([A-Z][A-Za-z .&-]{1,30})\)\s*$")
@@ -161,11 +170,21 @@ def header_lines(text: str) -> list[str]:
     return lines
 
 
-def find_published(header: list[str]) -> tuple[dt.date | None, str | None]:
-    """The first date in a labelled or date-only header line."""
+def find_published(
+    header: list[str], text: str = "", language: str | None = None
+) -> tuple[dt.date | None, str | None]:
+    """The date of a label opening the text ("date 2020-03-25 ..."), else the first date in
+    a labelled or date-only header line, in English or in the article's language ("Fecha: 26
+    de agosto de 2016 a las 15:46", "24 Mei 2011 09:33 WIB", "09.11.2018. 11:07")."""
+    opening = _OPENING_LABEL.match(text)
+    if opening is not None:
+        return dt.date.fromisoformat(opening.group("date")), opening.group(0).strip()
     for line in header:
         match = _DATE.search(line)
         if match is None:
+            found = _other_date(line, language)
+            if found is not None:
+                return found, line
             continue
         labelled = _LABEL.match(line) is not None
         date_only = len(_DATE.sub("", line).split()) <= 3  # "October 27, 2016 1:00 pm"
@@ -175,6 +194,26 @@ def find_published(header: list[str]) -> tuple[dt.date | None, str | None]:
         if parsed is not None:
             return parsed.date(), line
     return None, None
+
+
+def _other_date(line: str, language: str | None) -> dt.date | None:
+    """A full date (day, month, year) in a short or labelled header line, any language."""
+    if not _YEAR.search(line):
+        return None
+    labelled = _LABEL.match(line) is not None or _INNER_LABEL.search(line) is not None
+    if not labelled and len(line.split()) > 6:
+        return None
+    words = _INNER_LABEL.split(line)[-1] if labelled else line
+    languages = [language, "en"] if language and language != "en" else ["en"]
+    settings = {"REQUIRE_PARTS": ["day", "month", "year"], "DATE_ORDER": "DMY"}
+    try:
+        found = search_dates(words, languages=languages, settings=settings)
+    except (ValueError, OverflowError, KeyError):
+        return None
+    for matched, value in found or []:
+        if _YEAR.search(matched):
+            return value.date()
+    return None
 
 
 def find_dateline(text: str) -> tuple[dt.date | None, str | None]:
@@ -188,12 +227,26 @@ def find_dateline(text: str) -> tuple[dt.date | None, str | None]:
         return None, None
     words = match.group("date")
     if not _YEAR.search(words):
+        same_day = _same_day_with_year(words, text)
         years = set(_YEAR.findall(text))
-        if len(years) != 1:
+        if same_day is not None:
+            words = same_day
+        elif len(years) == 1:
+            words = f"{words}, {years.pop()}"
+        else:
             return None, None
-        words = f"{words}, {years.pop()}"
     parsed = dateparser.parse(words, languages=["en"])
     return (parsed.date(), match.group(0).strip()) if parsed else (None, None)
+
+
+def _same_day_with_year(words: str, text: str) -> str | None:
+    """A full date of the text on the dateline's month and day ("April 13" -> "April 13,
+    2023"): the year the dateline leaves out."""
+    month_day = " ".join(words.replace(",", " ").split()[:2]).rstrip(".")
+    for match in _DATE.finditer(text):
+        if match.group(0).startswith(month_day) and _YEAR.search(match.group(0)):
+            return match.group(0)
+    return None
 
 
 def find_headline(header: list[str], published_line: str | None) -> str | None:
@@ -243,7 +296,8 @@ def parse(text: str, path: str = "<text>", meta: Meta | None = None) -> Article:
     """An article from its text: id, what its metadata states, else what its header states."""
     meta = meta or Meta()
     header = header_lines(text)
-    found, published_text = find_published(header)
+    detected = None if meta.lang else lang.detect(text)
+    found, published_text = find_published(header, text, meta.lang or detected)
     source: PublishedSource | None = "header" if found else None
     if found is None:
         found, published_text = find_dateline(text)
@@ -251,7 +305,6 @@ def parse(text: str, path: str = "<text>", meta: Meta | None = None) -> Article:
     headline = find_headline(header, published_text)
     if meta.published is not None:
         found, source = meta.published, meta.published_source
-    detected = None if meta.lang else lang.detect(text)
     return Article(
         id=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         path=path,

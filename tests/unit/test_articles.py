@@ -101,3 +101,30 @@ def test_a_menu_line_is_not_the_headline(tmp_path: Path):
         "Published : Mar. 2, 2019 - 10:15\n\nMinisters met in Lima on Friday.\n"
     )
     assert articles.load(path).headline == "Andean ministers agree to ease border trade"
+
+
+def test_publication_dates_in_other_languages_and_labels():
+    """A label opening the text, a labelled line, a numeric or foreign date line."""
+    cases = {
+        "date 2021-03-04 The ministers of Chile and Peru met in Lima to discuss trade ties "
+        "and agreed to open a consulate in Cusco, officials said on the day.": "2021-03-04",
+        "Cumbre en Lima\n\nAutor: Redacción | Fecha: 26 de agosto de 2016 a las 15:46\n\n"
+        "Los cancilleres de Chile y Perú se reunieron en Lima y acordaron abrir un consulado, "
+        "dijo el ministerio en un comunicado difundido el viernes por la tarde.": "2016-08-26",
+        "Menteri bertemu di Jakarta\n\n24 Mei 2011 09:33 WIB\n\nMenteri Luar Negeri kedua "
+        "negara bertemu di Jakarta pada hari Senin dan sepakat membuka konsulat baru di "
+        "Surabaya, kata juru bicara kementerian.": "2011-05-24",
+        "Working visit\n\n09.11.2018. 11:07\n\nThe State Secretary met his counterpart in "
+        "Vilnius on Thursday and they agreed to hold consultations every year, the ministry "
+        "said in a statement published after the talks.": "2018-11-09",
+    }
+    for text, expected in cases.items():
+        assert str(articles.parse(text, "a.txt").published) == expected, text[:40]
+
+
+def test_a_dateline_takes_the_year_of_the_full_date_on_its_day():
+    text = (
+        "TASHKENT, April 13 - On April 13, 2023 the foreign ministers met in Samarkand. In "
+        "2021 they had met in Tashkent, and they will meet again in 2024."
+    )
+    assert str(articles.parse(text, "a.txt").published) == "2023-04-13"
