@@ -4,7 +4,8 @@ Both are ``httpx`` transports, sync and async, injected into the OpenAI client (
 ``pipeline.model.backend``):
 
 - :class:`RecordingTransport` forwards each request to the real transport and saves the pair
-  as ``<dir>/<key>.json``. Only the method, path and JSON body of the request are saved, never
+  as ``<dir>/<key>.json`` (a request already recorded there is answered from its file).
+  Only the method, path and JSON body of the request are saved, never
   a header, so no API key can land in a fixture.
 - :class:`ReplayTransport` answers from those files and raises :class:`ReplayMiss`, naming the
   request, for anything never recorded.
@@ -59,13 +60,25 @@ class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
+        if self._recorded(request, body):
+            return _replayed(self._path(request, body), request)
         response = self.inner.handle_request(request)
         return self._save(request, body, response, response.read())
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
+        if self._recorded(request, body):
+            return _replayed(self._path(request, body), request)
         response = await self.async_inner.handle_async_request(request)
         return self._save(request, body, response, await response.aread())
+
+    def _path(self, request: httpx.Request, body: bytes) -> Path:
+        return self.directory / f"{request_key(request.method, request.url.path, body)}.json"
+
+    def _recorded(self, request: httpx.Request, body: bytes) -> bool:
+        """An exchange recorded before (a run cut short, then started again) is answered
+        from its file: only what changed is asked again."""
+        return self._path(request, body).exists()
 
     def _save(
         self, request: httpx.Request, body: bytes, response: httpx.Response, content: bytes
@@ -121,12 +134,16 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 f"no recorded exchange {key} in {self.directory} for {_describe(request)}; "
                 "re-record the fixtures if the prompt, schema or settings changed"
             )
-        response = json.loads(path.read_text("utf-8"))["response"]
-        body = response["body"]
-        content = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-        return httpx.Response(
-            response["status"],
-            headers={"content-type": response["content_type"]},
-            content=content,
-            request=request,
-        )
+        return _replayed(path, request)
+
+
+def _replayed(path: Path, request: httpx.Request) -> httpx.Response:
+    response = json.loads(path.read_text("utf-8"))["response"]
+    body = response["body"]
+    content = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+    return httpx.Response(
+        response["status"],
+        headers={"content-type": response["content_type"]},
+        content=content,
+        request=request,
+    )
