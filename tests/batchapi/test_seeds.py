@@ -52,11 +52,13 @@ def batched(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, FakeBatchSe
 def test_every_batch_request_is_the_live_request(batched):
     _, server, _ = batched
     lines = [line for batch in server.inputs.values() for line in batch]
-    assert len(lines) == 6  # five seeds, then seed 001's second pass in a follow-up batch
+    first = next(iter(server.inputs.values()))
+    assert len(first) == 5  # one request per seed; follow-ups (re-asks) come in later batches
     for line in lines:
         assert line["method"] == "POST" and line["url"] == "/v1/chat/completions"
         assert line["body"] == recorded_body(line["body"])
-    assert len({line["custom_id"] for line in lines}) == 6
+    assert len({line["custom_id"] for line in lines}) == len(lines)
+    assert server.chat == []  # nothing was asked live
 
 
 def test_the_records_are_the_replayed_live_runs(batched, live):
@@ -65,36 +67,23 @@ def test_the_records_are_the_replayed_live_runs(batched, live):
     assert output_bytes(out)["meetings.jsonl"].count(b"\n") >= 4
 
 
-def test_a_second_pass_goes_into_a_follow_up_batch(batched):
-    _, server, collects = batched
-    first, second = server.inputs.values()
-    assert len(first) == 5 and len(second) == 1
-    (again,) = second
-    seed_001 = next(line for line in first if line["custom_id"] == again["custom_id"][:-1] + "0")
-    assert again["custom_id"].endswith("-1")  # the article's second request
-    assert again["body"]["messages"][:-1] == seed_001["body"]["messages"][:-1]
-    assert again["body"]["messages"][-1] != seed_001["body"]["messages"][-1]  # without a lead
-    assert server.chat == []  # nothing was asked live
-    assert collects == 4  # in progress; done + follow-up sent; in progress; done
-
-
 def test_provenance_names_the_batches(batched):
     out, server, _ = batched
-    first, second = list(server.batches)
+    batches = list(server.batches)
     for line in (out / "meetings.jsonl").read_text().splitlines():
         provenance = json.loads(line)["provenance"]
-        assert provenance["batch_ids"] in ([first], [first, second])
+        assert provenance["batch_ids"] and set(provenance["batch_ids"]) <= set(batches)
         assert provenance["cost_usd"] is None  # no prices configured
 
 
-def test_live_followups_ask_the_second_pass_live(tmp_path: Path, live: Path):
+def test_live_followups_ask_any_follow_up_live(tmp_path: Path, live: Path):
     out = tmp_path / "out"
     with FakeBatchServer(Plan(answer=default_answer(FIXTURES), polls=0)) as server:
         env = environment(server)
         meetx("batch", "submit", str(SEEDS), "--output", str(out), env=env)
-        assert until_done(out, env, "--live-followups") == 1
-    assert len(server.batches) == 1 and len(server.chat) == 1
-    assert server.chat[0] == recorded_body(server.chat[0])
+        until_done(out, env, "--live-followups")
+    assert len(server.batches) == 1
+    assert all(body == recorded_body(body) for body in server.chat)
     assert comparable(out) == comparable(live)
     (batch_id,) = server.batches
     for line in (out / "meetings.jsonl").read_text().splitlines():
