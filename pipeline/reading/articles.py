@@ -173,9 +173,9 @@ def header_lines(text: str) -> list[str]:
 def find_published(
     header: list[str], text: str = "", language: str | None = None
 ) -> tuple[dt.date | None, str | None]:
-    """The date of a label opening the text ("date 2020-03-25 ..."), else the first date in
-    a labelled or date-only header line, in English or in the article's language ("Fecha: 26
-    de agosto de 2016 a las 15:46", "24 Mei 2011 09:33 WIB", "09.11.2018. 11:07")."""
+    """The date of a label opening the text ("date 2021-03-04 ..."), else the first date in
+    a labelled or date-only header line, in English or in the article's language ("Fecha: 3
+    de marzo de 2019 a las 10:20", "7 Mei 2015 08:05 WIB", "12.10.2017. 14:30")."""
     opening = _OPENING_LABEL.match(text)
     if opening is not None:
         return dt.date.fromisoformat(opening.group("date")), opening.group(0).strip()

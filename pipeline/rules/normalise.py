@@ -83,7 +83,7 @@ def resolve_date(
     With no publication date, a bare weekday takes the one full date elsewhere in the article
     (a photo caption, say) that falls on that weekday; if there is none, or several, it stays
     null. Words in another language than English (``lang``) are read by ``dateparser`` in
-    that language, against the publication date: "el jueves", "am Montagabend", "hier".
+    that language, against the publication date: "el jueves", "am Dienstagabend", "hier".
     """
     if not text:
         return None
@@ -108,7 +108,7 @@ def resolve_date(
     return None
 
 
-# "Montagabend", "Dienstagmorgen": a German weekday with a part of the day
+# "Dienstagabend", "Freitagmorgen": a German weekday with a part of the day
 _GERMAN_DAYPART = re.compile(
     r"(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)"
     r"(?:abend|morgen|nachmittag|vormittag|mittag|nacht)",

@@ -167,7 +167,7 @@ def city_from_text(meeting: Meeting, ctx: Context) -> Meeting:
 @_each
 def date_cues(meeting: Meeting, ctx: Context) -> Meeting:
     """A meeting the model gave no date words for, or words that are not the body's own (a
-    date it computed, "2020-04-21", or the publication date copied from the header), takes
+    date it computed, "2019-06-11", or the publication date copied from the header), takes
     the first date expression of the sentences about it that resolves, else no date."""
     if meeting.date_text is not None and _in_body(meeting.date_text, ctx):
         return meeting

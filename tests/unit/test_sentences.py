@@ -81,7 +81,7 @@ def test_the_numbers_become_the_sentences_words_and_a_made_up_number_is_dropped(
     ("lang", "words", "expected"),
     [
         ("es", "el jueves", dt.date(2021, 5, 13)),
-        ("de", "am Montagabend", dt.date(2021, 5, 10)),
+        ("de", "am Dienstagabend", dt.date(2021, 5, 11)),
         ("fr", "hier", dt.date(2021, 5, 13)),
         ("pt", "14 de maio", dt.date(2021, 5, 14)),
         ("es", "la próxima semana", None),  # a week is no day
