@@ -58,7 +58,8 @@ from meetx.pipeline.model import backend
 from meetx.pipeline.model.batch_answers import Asker
 from meetx.pipeline.model.batch_api import BatchAPI
 from meetx.pipeline.model.llm import Completion
-from meetx.pipeline.reading import articles
+from meetx.pipeline.reading import articles, sources
+from meetx.pipeline.reading.sources import Item
 from meetx.schemas.article import Article
 from meetx.schemas.record import SCHEMA_VERSION, Provenance, Usage
 
@@ -139,6 +140,15 @@ class _Collect:
         self.done = Collected()
         self.pending: list[ArticleResult] = []
 
+    def _item(self, article_id: str, path: str, file: str) -> Item | None:
+        """The article as it was sent: stored by ``submit`` (a dataset's row, a page: with the
+        metadata it was read with), or its text file read again; None: it waits."""
+        stored = self.store.article(article_id)
+        if stored is not None:
+            return sources.item_of(stored)
+        text = self._text(article_id, path, file)
+        return None if text is None else Item(path, text)
+
     def _text(self, article_id: str, path: str, file: str) -> str | None:
         """The article's text as it was sent, or None (then it waits, with a reason)."""
         try:
@@ -198,11 +208,12 @@ class _Collect:
     ) -> ArticleResult | None:
         article_id, path, file = row
         started = time.monotonic()
-        text = self._text(article_id, path, file)
-        if text is None:
+        item = self._item(article_id, path, file)
+        if item is None:
             return None
+        text = item.text
         try:
-            article, pieces = await stages.prepare(text, path)
+            article, pieces = await stages.read(item)
         except Exception as exc:  # a bug of the stages on this text: its review item
             if isinstance(exc, MeetxError):
                 raise

@@ -1,8 +1,10 @@
 """``meetx batch submit``: the requests a live run would send, as provider batches.
 
-For every article under the paths that is neither committed nor already sent: the header is
-parsed and the prompt rendered as for a live run (``stages.prepare``: one piece, or several
-for a long article), and each piece's request is built by the live code itself
+For every article of the inputs that is neither committed nor already sent (read as
+``meetx extract`` reads them: text files, HTML pages, a dataset's rows, ``reading.sources``),
+the article is read and stored (``articles/``, which ``collect`` reads it back from) and the
+prompt rendered as for a live run (``stages.read``: one piece, or several for a long
+article), and each piece's request is built by the live code itself
 (``model.batch_answers.Asker.request``). The requests go into JSONL input files (``Parts``),
 one ``custom_id`` per request (``<article id>-<n>``), an article's requests always in the same
 file, each file within ``settings.batch_max_requests`` and ``settings.batch_max_bytes``. Each
@@ -33,7 +35,8 @@ from meetx.pipeline.extraction.prompts import Prompt
 from meetx.pipeline.extraction.runner import ArticleResult
 from meetx.pipeline.model.batch_answers import Asker
 from meetx.pipeline.model.batch_api import BatchAPI, request_line
-from meetx.pipeline.reading import articles
+from meetx.pipeline.reading import sources
+from meetx.pipeline.reading.sources import InputOptions, Item, Problem
 from meetx.schemas.article import Article
 from meetx.schemas.record import SCHEMA_VERSION
 
@@ -136,15 +139,18 @@ class _Submit:
         self.asker = Asker(settings)
         self.parts = Parts(self.manifest, settings)
 
-    def _read(self, paths: Iterable[Path], quiet: bool = False) -> Iterator[tuple[Path, str]]:
+    def _read(self, paths: Iterable[Path], quiet: bool = False) -> Iterator[Item]:
+        """Every article of the inputs, as ``meetx extract`` reads them (``reading.sources``:
+        text files, pages, a dataset's rows)."""
         settings = self.settings
         own = [settings.output_dir, *([settings.cache_path] if settings.cache_path else [])]
-        for path in articles.iter_paths(paths, own):
-            try:
-                yield path, articles.read_text(path, settings.max_article_bytes)
-            except ArticleError as exc:
+        options = InputOptions(max_bytes=settings.max_article_bytes)
+        for item in sources.iter_inputs(paths, options, own):
+            if isinstance(item, Problem):
                 if not quiet:
-                    self.done.summary.problem(str(exc))
+                    self.done.summary.problem(item.message)
+                continue
+            yield item
 
     def redo_failed(self, paths: Iterable[Path]) -> None:
         """Uncommit and forget the articles under ``paths`` that were committed as failed
@@ -152,8 +158,8 @@ class _Submit:
         settings = self.settings
         failed = self.store.done_ids(settings.model, self.prompt.version, SCHEMA_VERSION, True)
         ids = set()
-        for _, text in self._read(paths, quiet=True):
-            digest = hashlib.sha256(text.encode("utf-8")).digest()
+        for item in self._read(paths, quiet=True):
+            digest = item.digest()
             if digest in failed:
                 ids.add(digest.hex())
         keys = [(i, settings.model, self.prompt.version, SCHEMA_VERSION) for i in ids]
@@ -161,32 +167,37 @@ class _Submit:
         self.manifest.forget(ids)
         self.done.redone = len(ids)
 
-    def _texts(self, paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:
+    def _texts(self, paths: Iterable[Path]) -> Iterator[Item]:
         """Readable articles neither committed nor sent (nor met before in this run)."""
         settings, summary = self.settings, self.done.summary
         skip = self.store.done_ids(settings.model, self.prompt.version, SCHEMA_VERSION)
         skip |= self.manifest.known()
-        for path, text in self._read(paths):
-            digest = hashlib.sha256(text.encode("utf-8")).digest()
+        for item in self._read(paths):
+            digest = item.digest()
             if digest in skip:
                 summary.skipped += 1
                 continue
             skip.add(digest)
-            yield path, text
+            yield item
 
-    async def _requests(self, text: str, path: str) -> tuple[Article, list[Request]] | None:
+    async def _requests(self, item: Item) -> tuple[Article, list[Request]] | None:
         """The article and its requests, or None when the stages fail on it (then it is
-        committed as failed, as a live run does)."""
+        committed as failed, as a live run does) or a page holds no article. The article is
+        stored (``articles/``) for ``collect``: a dataset's row has no file of its own."""
         try:
-            article, pieces = stages.prepare(self.settings, self.prompt, text, path)
+            article, pieces = stages.read(self.settings, self.prompt, item)
+        except ArticleError as exc:  # a page with no article in it: one line, as extract
+            self.done.summary.problem(str(exc))
+            return None
         except Exception as exc:  # a bug of the stages on this text: its review item
             if isinstance(exc, MeetxError):
                 raise
-            log.exception("unexpected error reading %s", path)
-            result = _failed(self.settings, self.prompt, text, path, exc)
+            log.exception("unexpected error reading %s", item.path)
+            result = _failed(self.settings, self.prompt, item.text, item.path, exc)
             self.store.commit(result)
             self.done.summary.add(result)
             return None
+        self.store.save_articles([article])
         requests = []
         for n, messages in enumerate(pieces):
             key, body = await self.asker.request(messages, article.text)
@@ -204,9 +215,9 @@ class _Submit:
         await send_pending(self.api, self.manifest, sent)  # what a killed run left
         if redo_failed:
             self.redo_failed(paths)
-        for path, text in self._texts(paths):
-            on_article(str(path))
-            found = await self._requests(text, str(path))
+        for item in self._texts(paths):
+            on_article(item.path)
+            found = await self._requests(item)
             if found is None:
                 continue
             article, requests = found

@@ -128,6 +128,12 @@ def _stored(path: Path, options: InputOptions) -> Item | Problem:
         return Problem(f"{path} is a JSON file: give one article per line as JSONL (.jsonl)")
     if hashlib.sha256(article.text.encode("utf-8")).hexdigest() != article.id:
         return Problem(f"{path}: the stored text is not the article {article.id[:16]}")
+    return item_of(article)
+
+
+def item_of(article: Article) -> Item:
+    """A stored article as an input again, with the metadata that beat guessing when it was
+    read (a dataset's or page's date, the flag's; a dataset's language)."""
     keeps = article.published_source in ("dataset", "html", "flag")
     meta = Meta(
         published=article.published if keeps else None,
