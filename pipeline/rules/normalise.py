@@ -21,6 +21,7 @@ import re
 
 import dateparser
 import pycountry
+from dateparser.date import DateDataParser
 from dateparser.search import search_dates
 from text_to_num import alpha2digit
 
@@ -134,13 +135,18 @@ def _foreign_date(
     if published is not None:
         settings["RELATIVE_BASE"] = dt.datetime.combine(published, dt.time(23, 59))
     try:
-        parsed = dateparser.parse(words, languages=[lang, "en"], settings=settings)
+        parser = DateDataParser(languages=[lang, "en"], settings=settings)
+        data = parser.get_date_data(words)
+        parsed = data.date_obj
         if parsed is None:
             found = search_dates(words, languages=[lang, "en"], settings=settings)
-            parsed = found[0][1] if found else None
+            if found:  # the words that name a date ("am Dienstag" in a longer phrase)
+                parsed, data = found[0][1], parser.get_date_data(found[0][0])
     except (ValueError, OverflowError, KeyError):  # a language dateparser does not have
         return None
-    return parsed.date() if parsed else None
+    if parsed is None or data.period not in ("day", "time"):
+        return None  # "2019-09", "im Mai": a month names no day (dateparser would add one)
+    return parsed.date()
 
 
 def _only_full_date_on(weekday: int, article_text: str) -> dt.date | None:

@@ -85,6 +85,9 @@ def test_the_numbers_become_the_sentences_words_and_a_made_up_number_is_dropped(
         ("fr", "hier", dt.date(2021, 5, 13)),
         ("pt", "14 de maio", dt.date(2021, 5, 14)),
         ("es", "la próxima semana", None),  # a week is no day
+        ("fr", "2021-04 (AFP)", None),  # a month is no day: dateparser would add one
+        ("de", "im April", None),
+        ("id", "hari Selasa", dt.date(2021, 5, 11)),
     ],
 )
 def test_date_words_in_the_articles_language(lang, words, expected):
