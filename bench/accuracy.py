@@ -69,6 +69,8 @@ def extract(args: argparse.Namespace, out: Path, env: dict[str, str] | None = No
         command += ["--replay", str(args.replay)]
     if args.record:
         command += ["--record", str(args.record)]
+    if args.prompt:
+        command += ["--prompt-version", args.prompt]
     started = time.monotonic()
     run = meetx(*command, env=env)
     if run.returncode != 0:
@@ -130,6 +132,7 @@ def main() -> int:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--replay", type=Path, help="recorded exchanges instead of the model")
     group.add_argument("--record", type=Path, help="keep the exchanges with the model here")
+    parser.add_argument("--prompt", help="prompt version (e.g. meeting-v5); the newest if unset")
     parser.add_argument("--ablate", action="store_true", help="F1 with each rule switched off")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
     args = parser.parse_args()
