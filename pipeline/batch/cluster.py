@@ -2,13 +2,20 @@
 
 ::
 
-    paths (listed by the driver) ─► read: Ray tasks ─► ModelStage: actor pool ─► finish: Ray tasks
+    inputs (listed by the driver) ─► read: Ray tasks ─► ModelStage: actor pool ─► finish: Ray tasks
                                                        │  └─ CacheService: one actor  │
                                                        └──────────────────────────────┴─► driver:
                                                                      OutputStore.commit_many
 
 The stages are those of ``pipeline.batch.cluster_stages``, each calling the local engine's
 own functions. What this module adds, in the driver:
+
+- *Inputs* as the local engine reads them (``reading.sources``): a text file travels as its
+  path and is read by a task on whichever node runs it (the files must be on every node, or
+  on a shared disk); a dataset's rows, web pages and standard input are read by the driver,
+  row by row, and travel as their text and metadata, at most :data:`MAX_CHUNK_CHARS` of text
+  at a time (a 5 GB table is never in the driver's memory at once). Converting a page to its
+  text, the header rules, the sentence splitting and the rendering run in the read tasks.
 
 - *Exactly once*: the driver is the only writer. It holds the output directory's lock, commits
   every article that comes back through ``OutputStore.commit_many`` (the files, ledger and
@@ -53,13 +60,16 @@ from meetx.pipeline.errors import ClusterError, ConfigError, MeetxError, OutputE
 from meetx.pipeline.extraction.prompts import Prompt
 from meetx.pipeline.extraction.runner import ArticleResult
 from meetx.pipeline.model import backend
-from meetx.pipeline.reading import articles
+from meetx.pipeline.reading import articles, sources
+from meetx.pipeline.reading.sources import InputOptions
+from meetx.schemas.article import Article
 from meetx.schemas.record import SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 
 OnResult = Callable[[ArticleResult], None]
-MAX_ROWS_PER_BLOCK = 64  # paths per read task, at most (see rows_per_block)
+MAX_ROWS_PER_BLOCK = 64  # inputs per read task, at most (see rows_per_block)
+MAX_CHUNK_CHARS = 64_000_000  # of the driver's items' text in one Ray Data run, at most
 STAGE_MEMORY = 512 * 1024**2  # what a read or finish task reserves (and so is never fused
 # into the model actors, whose resources differ: the stages stay tasks of their own)
 AUTH_HINT = (
@@ -208,12 +218,14 @@ def run(
     store: OutputStore,
     *,
     force: bool = False,
+    inputs: InputOptions | None = None,
     open_endpoint: cluster_stages.OpenEndpoint = backend.open_endpoint,
     on_result: OnResult = lambda result: None,
 ) -> Summary:
-    """Process every article under ``paths`` not yet committed, on the Ray cluster at
-    ``settings.ray_address``; see the module docstring."""
-    return Cluster(settings, prompt, store, open_endpoint, on_result).run(list(paths), force)
+    """Process every article of ``paths`` (read as ``inputs`` says) not yet committed, on the
+    Ray cluster at ``settings.ray_address``; see the module docstring."""
+    cluster = Cluster(settings, prompt, store, open_endpoint, on_result, inputs)
+    return cluster.run(list(paths), force)
 
 
 class Cluster:
@@ -224,9 +236,11 @@ class Cluster:
         store: OutputStore,
         open_endpoint: cluster_stages.OpenEndpoint = backend.open_endpoint,
         on_result: OnResult = lambda result: None,
+        inputs: InputOptions | None = None,
     ) -> None:
         self.settings, self.prompt, self.store = absolute(settings), prompt, store
         self.open_endpoint, self.on_result = open_endpoint, on_result
+        self.inputs = inputs or InputOptions(max_bytes=self.settings.max_article_bytes)
         self.summary = Summary()
         self.base = str(Path.cwd())  # relative input paths are read from here, on every node
 
@@ -235,19 +249,48 @@ class Cluster:
         try:
             with self.store.lock():
                 self.store.recover()
-                listed = [str(p) for p in articles.iter_paths(paths, self._own_files())]
                 with connect(self.settings.ray_address or "local"):
                     _quiet()
-                    self._run(listed, force)
+                    for chunk in _chunks(self._rows(paths)):
+                        self._run(chunk, force)
+                        if self.summary.interrupted:
+                            break
         finally:
             self.summary.seconds = time.monotonic() - started
         return self.summary
+
+    def _rows(self, paths: list[Path]) -> Iterator[Row]:
+        """One row per input: a text file's path, or an item the driver read (as JSON)."""
+        for path in paths:
+            files = (
+                [path] if path == sources.STDIN else articles.iter_paths([path], self._own_files())
+            )
+            for file in files:
+                if self._read_there(file):
+                    yield {"path": str(file), "item": None}
+                    continue
+                for item in sources.iter_inputs([file], self.inputs):
+                    if isinstance(item, sources.Problem):
+                        self.summary.problem(item.message)
+                    else:
+                        yield {"path": item.path, "item": cluster_stages.encode_item(item)}
+
+    def _read_there(self, file: Path) -> bool:
+        """A text file, read as it is: by the task, on the node that runs it."""
+        plain = self.inputs.format is None and self.inputs.published is None
+        suffix = file.suffix.lower()
+        return (
+            plain
+            and file != sources.STDIN
+            and sources.format_of(file) is None
+            and suffix != ".json"
+        )
 
     def _own_files(self) -> list[Path]:
         cache = self.settings.cache_path
         return [self.settings.output_dir, *([cache] if cache else [])]
 
-    def _run(self, listed: list[str], force: bool) -> None:
+    def _run(self, listed: list[Row], force: bool) -> None:
         version = (self.settings.model, self.prompt.version, SCHEMA_VERSION)
         if force and listed:
             self.store.forget({(i, *version) for i in self._ids(listed)})
@@ -261,14 +304,14 @@ class Cluster:
         with self._cache() as cache:
             self._consume(self._dataset(listed, Digests(done), cache, sized), done)
 
-    def _blocks(self, listed: list[str]) -> Any:
+    def _blocks(self, listed: list[Row]) -> Any:
         blocks = max(1, math.ceil(len(listed) / rows_per_block(self.settings.slots)))
-        return _ray().data.from_items([{"path": p} for p in listed], override_num_blocks=blocks)
+        return _ray().data.from_items(listed, override_num_blocks=blocks)
 
     def _stage(self) -> dict[str, Any]:
         return {"batch_format": "pyarrow", "batch_size": None, "num_cpus": 1}
 
-    def _ids(self, listed: list[str]) -> set[str]:
+    def _ids(self, listed: list[Row]) -> set[str]:
         """``--force``: the ids of the articles to redo, read on the cluster."""
         kwargs = {"settings": self.settings, "base": self.base}
         ds = self._blocks(listed).map_batches(cluster_stages.ids, fn_kwargs=kwargs, **self._stage())
@@ -282,7 +325,7 @@ class Cluster:
             raise _reraise(exc) from exc
 
     def _dataset(
-        self, listed: list[str], done: Digests, cache: CacheClient | None, sized: Plan
+        self, listed: list[Row], done: Digests, cache: CacheClient | None, sized: Plan
     ) -> Any:
         ray = _ray()
         common = {"settings": self.settings, "prompt": self.prompt}
@@ -354,6 +397,7 @@ class Cluster:
 
     def _commit(self, rows: list[Row], committed: set[bytes]) -> None:
         results: list[tuple[ArticleResult, bool]] = []
+        read: list[Article] = []
         for r in rows:
             self.summary.requests += r["requests"]
             self.summary.failed_requests += r["failed_requests"]
@@ -366,9 +410,11 @@ class Cluster:
                 continue
             committed.add(digest)
             results.append((cluster_stages.decode_result(r["result"]), r["cached"]))
+            read.append(Article.model_validate_json(r["article"]))
         if not results:
             return
-        try:
+        try:  # the articles as read, then their lines: what a local run stores
+            self.store.save_articles(read)
             self.store.commit_many([result for result, _ in results])
         except OSError as exc:
             where = self.store.directory
@@ -376,6 +422,21 @@ class Cluster:
         for result, cached in results:
             self.summary.add(result, cached)
             self.on_result(result)
+
+
+def _chunks(rows: Iterable[Row]) -> Iterator[list[Row]]:
+    """The rows in runs of at most :data:`MAX_CHUNK_CHARS` of the driver's text (paths weigh
+    their name only); at least one run, so that a run with no input still connects."""
+    chunk: list[Row] = []
+    size = 0
+    for r in rows:
+        chunk.append(r)
+        size += len(r["item"] or r["path"])
+        if size >= MAX_CHUNK_CHARS:
+            yield chunk
+            chunk, size = [], 0
+    if chunk or size == 0:
+        yield chunk
 
 
 def _quiet() -> None:

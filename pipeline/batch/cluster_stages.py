@@ -2,9 +2,11 @@
 
 Each stage is the local engine's own code, called the same way:
 
-- :func:`read`, a Ray task over a block of paths: reads each file with the local engine's checks
-  (``reading.articles.read_text``), drops the articles already committed, and prepares the rest
-  with ``batch.stages.prepare`` (the header parsed, the prompt's pieces rendered);
+- :func:`read`, a Ray task over a block of inputs: a text file's path (the file is read there,
+  with the local engine's checks) or an input the driver read (a dataset's row, a web page,
+  standard input: ``reading.sources.Item`` as JSON); drops the articles already committed and
+  prepares the rest with ``batch.stages.read`` (a page converted to its text, the header
+  parsed, the prompt's pieces rendered);
 - :class:`ModelStage`, the class of the actor pool: one endpoint per actor (a client of a shared
   endpoint, or its own embedded llama.cpp server), ``settings.slots`` requests in flight, each
   answer taken from the shared cache first and stored there as soon as it comes;
@@ -26,7 +28,8 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
-import hashlib
+import dataclasses
+import datetime as dt
 import json
 import logging
 import time
@@ -45,7 +48,9 @@ from meetx.pipeline.extraction.prompts import Prompt
 from meetx.pipeline.extraction.runner import ArticleResult
 from meetx.pipeline.model import backend
 from meetx.pipeline.model.llm import Completion
-from meetx.pipeline.reading import articles
+from meetx.pipeline.reading import articles, sources
+from meetx.pipeline.reading.articles import Meta
+from meetx.pipeline.reading.sources import Item
 from meetx.schemas.article import Article
 from meetx.schemas.record import Attempt, LedgerEntry, MeetingRecord, ReviewItem, Usage
 
@@ -97,6 +102,19 @@ def table(rows: Sequence[Row]) -> pa.Table:
 
 
 # ------------------------------------------------------------------ codecs
+def encode_item(item: Item) -> str:
+    meta = dataclasses.asdict(item.meta)
+    meta["published"] = item.meta.published.isoformat() if item.meta.published else None
+    return json.dumps({"path": item.path, "text": item.text, "html": item.is_html, "meta": meta})
+
+
+def decode_item(text: str) -> Item:
+    data = json.loads(text)
+    meta = data["meta"]
+    published = dt.date.fromisoformat(meta["published"]) if meta["published"] else None
+    return Item(data["path"], data["text"], Meta(**{**meta, "published": published}), data["html"])
+
+
 _FAILURES = {kind.__name__: kind for kind in (ExtractionError, TransportError)}
 
 
@@ -159,50 +177,77 @@ class Digests:
 
 
 def read(batch: pa.Table, settings: Settings, prompt: Prompt, done: Digests, base: str) -> pa.Table:
-    """One row per path: read, skipped if committed (or seen earlier in this block), prepared.
+    """One row per input: read, skipped if committed (or seen earlier in this block), prepared.
 
     A relative path is read from ``base`` (the driver's folder) and keeps its name as given,
     the name a local run would put in the provenance.
     """
     seen: set[bytes] = set()
     rows = []
-    for path in batch.column("path").to_pylist():
-        rows.append(_read_one(path, settings, prompt, done, seen, Path(base)))
+    for path, item in zip(batch.column("path").to_pylist(), _items(batch), strict=True):
+        rows.append(_read_one(path, item, settings, prompt, done, seen, Path(base)))
     return table(rows)
 
 
+def _items(batch: pa.Table) -> list[str | None]:
+    """The driver's items (JSON) of a block, None for a path to read here."""
+    if "item" not in batch.column_names:
+        return [None] * batch.num_rows
+    return list(batch.column("item").to_pylist())
+
+
+def _item(path: str, item: str | None, settings: Settings, base: Path) -> Item:
+    """The input of a row (:class:`ArticleError` if its file cannot be read)."""
+    if item is not None:
+        return decode_item(item)
+    return sources.from_text(articles.read_file(base / path, settings.max_article_bytes), path)
+
+
 def _read_one(
-    path: str, settings: Settings, prompt: Prompt, done: Digests, seen: set[bytes], base: Path
+    path: str,
+    item_json: str | None,
+    settings: Settings,
+    prompt: Prompt,
+    done: Digests,
+    seen: set[bytes],
+    base: Path,
 ) -> Row:
     try:
-        text = articles.read_text(base / path, settings.max_article_bytes)
+        item = _item(path, item_json, settings, base)
     except ArticleError as exc:
         return row(path, "problem", note=str(exc))
-    digest = hashlib.sha256(text.encode("utf-8")).digest()  # the article's id
+    digest = item.digest()  # the article's id, or a page's own hash
     if digest in done or digest in seen:
         return row(path, "skip", id=digest.hex())
     seen.add(digest)
     try:
-        article, pieces = stages.prepare(settings, prompt, text, path)
+        article, pieces = stages.read(settings, prompt, item)
+    except ArticleError as exc:  # a page with no article in it
+        return row(path, "problem", note=str(exc))
     except MeetxError:
         raise
     except Exception as exc:  # a bug of the stages on this text: the article fails, not the run
         log.exception("unexpected error reading %s", path)
-        article = Article(id=digest.hex(), path=path, text=text)
+        article = Article(id=digest.hex(), path=path, text=item.text)
         note = f"internal error: {type(exc).__name__}: {exc}"[:1000]
         return row(path, "error", id=article.id, article=article.model_dump_json(), note=note)
+    if item.is_html:  # a page's article is known by its text: committed under another page?
+        text_digest = bytes.fromhex(article.id)
+        if text_digest in done or text_digest in seen:
+            return row(path, "skip", id=article.id)
+        seen.add(text_digest)
     return row(
         path, "todo", id=article.id, article=article.model_dump_json(), pieces=json.dumps(pieces)
     )
 
 
 def ids(batch: pa.Table, settings: Settings, base: str) -> pa.Table:
-    """The article id of every readable path (``--force`` uncommits them first)."""
+    """The article id of every readable input (``--force`` uncommits them first)."""
     found = []
-    for path in batch.column("path").to_pylist():
+    for path, item_json in zip(batch.column("path").to_pylist(), _items(batch), strict=True):
         with contextlib.suppress(ArticleError):
-            text = articles.read_text(Path(base) / path, settings.max_article_bytes)
-            found.append(hashlib.sha256(text.encode("utf-8")).hexdigest())
+            item = _item(path, item_json, settings, Path(base))
+            found.append(sources.to_article(item).id if item.is_html else item.digest().hex())
     return pa.table({"id": pa.array(found, pa.string())})
 
 
@@ -329,12 +374,13 @@ class ModelStage:
 
 # ------------------------------------------------------------------ finish (a Ray task)
 def finish(batch: pa.Table, settings: Settings, prompt: Prompt) -> pa.Table:
-    """The result of every article of the batch; what the driver does not need is dropped."""
+    """The result of every article of the batch; what the driver does not need is dropped (it
+    keeps the article, which it stores as a local run does)."""
     rows: list[Row] = batch.to_pylist()
     for r in rows:
         if r["kind"] in ("todo", "error"):
             r["result"] = encode_result(_result(r, settings, prompt))
-        r["article"] = r["pieces"] = r["answer"] = r["failure"] = ""
+        r["pieces"] = r["answer"] = r["failure"] = ""
     return table(rows)
 
 

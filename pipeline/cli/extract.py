@@ -28,10 +28,9 @@ from meetx.pipeline.cli.common import (
 )
 from meetx.pipeline.cli.common import settings as read_settings
 from meetx.pipeline.config import Settings
-from meetx.pipeline.errors import ConfigError, MeetxError
+from meetx.pipeline.errors import MeetxError
 from meetx.pipeline.extraction import prompts
 from meetx.pipeline.extraction.runner import ArticleResult
-from meetx.pipeline.reading import sources
 from meetx.pipeline.reading.sources import InputOptions
 from meetx.pipeline.reading.tables import Columns
 from meetx.pipeline.rules import registry
@@ -45,13 +44,11 @@ def extract_articles(
 ) -> Summary:
     """Extract, with a progress bar and a summary on stderr, then refresh ``events.jsonl``.
 
-    On a Ray cluster when ``settings.ray_address`` is set (``batch.cluster``: text files
-    only), else with the local engine; ``inputs`` says how it reads them (format, dataset
+    On a Ray cluster when ``settings.ray_address`` is set (``batch.cluster``), else with the
+    local engine; ``inputs`` says how it reads them (format, dataset
     columns, ``--published``). Raises what stops the run (:class:`MeetxError`,
     ``KeyboardInterrupt``); an interrupted batch returns its summary with ``interrupted`` set.
     """
-    if settings.ray_address:
-        _text_files_only(paths, inputs)
     prompt = prompts.load(settings.prompts_dir, settings.prompt_version)
     where = (
         f"replay {settings.replay_dir}"
@@ -66,7 +63,13 @@ def extract_articles(
             from meetx.pipeline.batch import cluster  # Ray only when asked for
 
             summary = cluster.run(
-                paths, settings, prompt, store, force=force, on_result=progress.advance
+                paths,
+                settings,
+                prompt,
+                store,
+                force=force,
+                inputs=inputs,
+                on_result=progress.advance,
             )
         else:
             summary = engine.run(
@@ -81,15 +84,6 @@ def extract_articles(
     _print_summary(summary, settings)
     after_extract(settings.output_dir)
     return summary
-
-
-def _text_files_only(paths: list[Path], inputs: InputOptions | None) -> None:
-    """The Ray cluster reads text files: refuse what it would misread."""
-    options = inputs or InputOptions()
-    named = [p for p in paths if p == sources.STDIN or sources.format_of(p) not in (None, "text")]
-    if named or options.format not in (None, "text") or options.published is not None:
-        what = ", ".join(str(p) for p in named) or "--format/--published"
-        raise ConfigError(f"--ray reads text files only, for now: {what}; run without --ray")
 
 
 class _Progress:

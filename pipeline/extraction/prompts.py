@@ -1,7 +1,8 @@
 """Versioned prompt files -> chat messages.
 
 A prompt lives in ``prompts/<task>/vN.toml`` with ``version``, ``system``, ``user`` (a
-``string.Template`` with ``$article``), ``input`` (``text``: the article as read; ``body``:
+``string.Template`` with ``$article`` and, from v6, ``$language``: the English name of the
+article's language, or "unknown"), ``input`` (``text``: the article as read; ``body``:
 its prose without menus, headers, captions and repeats, see ``pipeline.reading.clean``;
 ``sentences``: the body's sentences numbered ``[1] ...``, see ``pipeline.reading.sentences``)
 and ``[[examples]]`` (an invented article and the answer the model should give). Examples become
@@ -20,7 +21,7 @@ from pathlib import Path
 from string import Template
 
 from meetx.pipeline.errors import PromptError
-from meetx.pipeline.reading import articles, clean, sentences
+from meetx.pipeline.reading import articles, clean, lang, sentences
 from meetx.schemas.article import Article
 
 INPUTS = ("text", "body", "sentences")
@@ -44,36 +45,39 @@ class Prompt:
 
     def render(self, article: Article) -> list[dict[str, str]]:
         """The messages for the whole article."""
-        return self._messages(self._input(article))
+        return self._messages(self._input(article), article)
 
     def render_chunks(self, article: Article, max_chars: int) -> list[list[dict[str, str]]]:
         """The messages for each piece of a long article (one piece for most articles)."""
         if self.input == "sentences":  # numbered across pieces: the numbers are the article's
             runs = sentences.pieces(sentences.numbered(article), max_chars)
-            return [self._messages(sentences.render(run)) for run in runs]
-        return [self._messages(piece) for piece in clean.chunks(self._input(article), max_chars)]
+            return [self._messages(sentences.render(run), article) for run in runs]
+        pieces = clean.chunks(self._input(article), max_chars)
+        return [self._messages(piece, article) for piece in pieces]
 
     @functools.cached_property
     def _prefix(self) -> tuple[tuple[str, str], ...]:
         """System message and examples, rendered once: the same for every article."""
         turns = [("system", self.system)]
         for example in self.examples:
-            turns.append(("user", self._user(self._input(articles.parse(example.article)))))
+            shown = articles.parse(example.article)
+            turns.append(("user", self._user(self._input(shown), shown)))
             turns.append(("assistant", example.answer))
         return tuple(turns)
 
-    def _messages(self, text: str) -> list[dict[str, str]]:
+    def _messages(self, text: str, article: Article) -> list[dict[str, str]]:
         fixed = [{"role": role, "content": content} for role, content in self._prefix]
-        return [*fixed, {"role": "user", "content": self._user(text)}]
+        return [*fixed, {"role": "user", "content": self._user(text, article)}]
 
     def _input(self, article: Article) -> str:
         if self.input == "sentences":
             return sentences.render(sentences.numbered(article))
         return clean.body(article) if self.input == "body" else article.text
 
-    def _user(self, text: str) -> str:
+    def _user(self, text: str, article: Article) -> str:
         # the article sits between <<< and >>>: it must not close the fence itself
-        return self.user.substitute(article=text.replace(">>>", "> > >"))
+        fenced = text.replace(">>>", "> > >")
+        return self.user.substitute(article=fenced, language=lang.name(article.lang) or "unknown")
 
 
 def available(prompts_dir: Path, task: str = "meeting") -> list[Path]:

@@ -89,3 +89,11 @@ def _by_name(name: str) -> Any:
         return pycountry.languages.lookup(name)
     except LookupError:
         return None
+
+
+def name(code: str | None) -> str | None:
+    """The English name of a language code: 'es' -> 'Spanish', 'el' -> 'Modern Greek'."""
+    found = pycountry.languages.get(alpha_2=code) if code else None
+    if found is None:
+        return None
+    return re.sub(r"\s*\(.*\)$", "", str(found.name))

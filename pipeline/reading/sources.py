@@ -116,7 +116,7 @@ def _file(path: Path, options: InputOptions, flag: Meta) -> Iterator[Item | Prob
     except ArticleError as exc:
         yield Problem(str(exc))
         return
-    yield _one(text, str(path), fmt, flag)
+    yield from_text(text, str(path), fmt, flag)
 
 
 def _stored(path: Path, options: InputOptions) -> Item | Problem:
@@ -156,9 +156,10 @@ def format_of(path: Path) -> str | None:
     return tables.format_of(path)
 
 
-def _one(text: str, where: str, fmt: str | None, flag: Meta) -> Item:
+def from_text(text: str, where: str, fmt: str | None = None, flag: Meta | None = None) -> Item:
+    """The item of a file's text: a page when ``fmt`` says so or (unset) its content is HTML."""
     is_html = fmt == "html" or (fmt is None and html.looks_like_html(text))
-    return Item(where, text, flag, is_html=is_html)
+    return Item(where, text, flag or Meta(), is_html=is_html)
 
 
 def _stdin(options: InputOptions, flag: Meta, stream: IO[bytes] | None) -> Iterator[Item | Problem]:
@@ -182,7 +183,7 @@ def _stdin(options: InputOptions, flag: Meta, stream: IO[bytes] | None) -> Itera
     except ArticleError as exc:
         yield Problem(str(exc))
         return
-    yield _one(text, "<stdin>", options.format, flag)
+    yield from_text(text, "<stdin>", options.format, flag)
 
 
 def _rows(

@@ -73,15 +73,3 @@ def test_a_bad_format_is_a_clear_error(server: FakeServer, tmp_path: Path):
     parquet = meetx(server, ["-", "--format", "parquet", "-o", str(tmp_path)], b"PAR1")
     assert parquet.returncode == 0
     assert "parquet cannot be read from a stream; name the file" in parquet.stderr.decode()
-
-
-def test_the_ray_cluster_refuses_what_it_would_misread(tmp_path: Path):
-    """It reads text files: a dataset or stdin would be taken for one article's text."""
-    from meetx.pipeline.cli import extract
-    from meetx.pipeline.config import Settings
-    from meetx.pipeline.errors import ConfigError
-
-    settings = Settings(base_url="http://127.0.0.1:9/v1", output_dir=tmp_path, ray_address="auto")
-    for paths in ([tmp_path / "a.parquet"], [Path("-")]):
-        with pytest.raises(ConfigError, match="--ray reads text files only"):
-            extract.extract_articles(paths, settings)

@@ -6,12 +6,14 @@ the actor's class run in this process, so the default suite checks them without 
 
 import asyncio
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import socket
 import sys
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from meetx.pipeline.batch import cache as answers
@@ -30,8 +32,12 @@ from meetx.pipeline.extraction import runner
 from meetx.pipeline.extraction.prompts import load
 from meetx.pipeline.model.backend import Endpoint
 from meetx.pipeline.model.throttle import Traffic
-from meetx.pipeline.reading import articles
+from meetx.pipeline.reading import articles, sources
+from meetx.pipeline.reading.articles import Meta
+from meetx.pipeline.reading.sources import Item
+from meetx.schemas.article import Article
 from meetx.schemas.record import Attempt, Usage
+from tests.inputs.pages import clean_text, page
 from tests.unit.test_runner import TEXT, FakeExtractor, draft
 
 PROMPT = load(PROMPTS_DIR)
@@ -158,13 +164,48 @@ def test_read_gives_one_row_per_path_whatever_the_file(settings, tmp_path):
     assert "empty" in rows[3]["note"] and rows[4]["note"]
 
 
+def items_table(*items: Item):
+    rows = [{"path": i.path, "item": cluster_stages.encode_item(i)} for i in items]
+    return pa.Table.from_pylist(rows)
+
+
+def test_inputs_the_driver_read_are_prepared_as_the_local_engine_prepares_them(settings):
+    """A dataset's row keeps its metadata, a page becomes its text; a page of a text already
+    committed, and a page with no article, are skipped or one line, as locally."""
+    row_meta = Meta(published=dt.date(2021, 3, 2), published_source="dataset", url="u://1")
+    dataset_row = Item("data.jsonl#1", TEXT, row_meta)
+    web = Item("p0.html", page(0), is_html=True)
+    known = Item("p1.html", page(1), is_html=True)
+    empty = Item("menu.html", "<html><body><nav>Home</nav></body></html>", is_html=True)
+    assert cluster_stages.decode_item(cluster_stages.encode_item(dataset_row)) == dataset_row
+    done = Digests({digest(clean_text(1))})
+    rows = cluster_stages.read(
+        items_table(dataset_row, web, known, empty), settings, PROMPT, done, "/nowhere"
+    ).to_pylist()
+    assert [r["kind"] for r in rows] == ["todo", "todo", "skip", "problem"]
+    assert Article.model_validate_json(rows[0]["article"]) == sources.to_article(dataset_row)
+    assert Article.model_validate_json(rows[0]["article"]).published == dt.date(2021, 3, 2)
+    assert rows[1]["id"] == digest(clean_text(0)).hex()  # the page's article, by its text
+    assert rows[3]["note"] == "menu.html is an HTML page with no article text in it"
+    ids = cluster_stages.ids(items_table(dataset_row, web), settings, "/nowhere")
+    assert ids.column("id").to_pylist() == [digest(TEXT).hex(), digest(clean_text(0)).hex()]
+
+
+def test_a_text_file_with_html_inside_is_read_as_a_page(settings, tmp_path):
+    (tmp_path / "saved.txt").write_text(page(0))
+    (row,) = cluster_stages.read(
+        paths_table("saved.txt"), settings, PROMPT, Digests(set()), str(tmp_path)
+    ).to_pylist()
+    assert row["kind"] == "todo" and row["id"] == digest(clean_text(0)).hex()
+
+
 def test_a_bug_of_the_stages_on_one_text_fails_that_article_not_the_run(
     settings, tmp_path, monkeypatch
 ):
     def broken(*args):
         raise IndexError("a parser bug")
 
-    monkeypatch.setattr(cluster_stages.stages, "prepare", broken)
+    monkeypatch.setattr(cluster_stages.stages, "read", broken)
     (row,) = prepared(settings, tmp_path, [TEXT])
     assert row["kind"] == "error" and "IndexError: a parser bug" in row["note"]
     (done,) = cluster_stages.finish(table([row]), settings, PROMPT).to_pylist()
@@ -262,9 +303,10 @@ def test_finish_gives_the_local_engines_result(settings, tmp_path):
         ModelStage(settings, PROMPT, None, fake_open(FakeExtractor(draft()), Traffic())), [row]
     )
     (done,) = cluster_stages.finish(table([asked]), settings, PROMPT).to_pylist()
-    assert done["article"] == done["answer"] == ""  # the driver needs the result alone
-    got = cluster_stages.decode_result(done["result"])
+    assert done["answer"] == done["pieces"] == ""  # the driver needs the result ...
     article = articles.parse(TEXT, "0.txt")
+    assert Article.model_validate_json(done["article"]) == article  # ... and the article
+    got = cluster_stages.decode_result(done["result"])
     local = runner.finish(
         article, PROMPT, settings, answers.load(asked["answer"]), asked["seconds"]
     )

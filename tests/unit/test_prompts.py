@@ -59,6 +59,13 @@ def test_render_puts_fixed_parts_first_and_the_article_last():
     assert [m["role"] for m in a[1:-1]] == ["user", "assistant"] * len(prompt.examples)
 
 
+def test_a_prompt_without_a_language_placeholder_renders_as_before():
+    v5 = prompts.load(PROMPTS, "meeting-v5")
+    text = "The ministers of Chile and Peru met in Lima on Monday."
+    last = v5.render(Article(id="a", path="a", text=text, lang="en"))[-1]["content"]
+    assert last.startswith("Article:\n<<<\n") and "language" not in last
+
+
 def test_unknown_version_and_missing_directory(tmp_path: Path):
     with pytest.raises(PromptError, match="known: meeting-v5"):
         prompts.load(PROMPTS, "meeting-v999")
