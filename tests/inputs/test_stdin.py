@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from meetx.pipeline.batch.sinks import OutputStore
 from tests.conftest import ROOT
 from tests.faults.fakeserver import FakeServer
