@@ -28,8 +28,6 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
-import dataclasses
-import datetime as dt
 import json
 import logging
 import time
@@ -38,6 +36,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
+from pydantic import TypeAdapter
 
 from meetx.pipeline.batch import cache as answers
 from meetx.pipeline.batch import stages
@@ -49,7 +48,6 @@ from meetx.pipeline.extraction.runner import ArticleResult
 from meetx.pipeline.model import backend
 from meetx.pipeline.model.llm import Completion
 from meetx.pipeline.reading import articles, sources
-from meetx.pipeline.reading.articles import Meta
 from meetx.pipeline.reading.sources import Item
 from meetx.schemas.article import Article
 from meetx.schemas.record import Attempt, LedgerEntry, MeetingRecord, ReviewItem, Usage
@@ -102,17 +100,15 @@ def table(rows: Sequence[Row]) -> pa.Table:
 
 
 # ------------------------------------------------------------------ codecs
+_ITEM = TypeAdapter(Item)
+
+
 def encode_item(item: Item) -> str:
-    meta = dataclasses.asdict(item.meta)
-    meta["published"] = item.meta.published.isoformat() if item.meta.published else None
-    return json.dumps({"path": item.path, "text": item.text, "html": item.is_html, "meta": meta})
+    return _ITEM.dump_json(item).decode()
 
 
 def decode_item(text: str) -> Item:
-    data = json.loads(text)
-    meta = data["meta"]
-    published = dt.date.fromisoformat(meta["published"]) if meta["published"] else None
-    return Item(data["path"], data["text"], Meta(**{**meta, "published": published}), data["html"])
+    return _ITEM.validate_json(text)
 
 
 _FAILURES = {kind.__name__: kind for kind in (ExtractionError, TransportError)}
