@@ -8,10 +8,13 @@ what is done) and prints the peak resident memory, beside what ``pyarrow.parquet
 ``ru_maxrss`` would carry over this script's own peak through ``exec``). With
 ``--run-seconds N`` it also runs ``meetx extract`` over the Parquet file against the fake
 server for N seconds, then stops it with SIGINT, and prints that process's peak memory (and
-its stage workers').
+its stage workers'). With ``--ray`` that run is ``meetx extract --ray local`` (a Ray cluster on
+this machine, ``pip install -e '.[ray]'``): the driver's peak is printed apart from the
+processes of the cluster it starts.
 
     .venv/bin/python bench/inputs.py --gb 1 --formats parquet,jsonl,csv
     .venv/bin/python bench/inputs.py --gb 5 --row-group-mb 128 --no-whole --run-seconds 60
+    .venv/bin/python bench/inputs.py --gb 1 --no-whole --run-seconds 120 --ray
 
 Figures are printed, never asserted: memory depends on the machine and the libraries.
 """
@@ -138,7 +141,7 @@ def measure(script: str, *args: str) -> tuple[int, int, float, float]:
     return int(rows), int(problems), int(rss_kb) / 1024, float(seconds)
 
 
-def run_extract(parquet: Path, seconds: float) -> None:
+def run_extract(parquet: Path, seconds: float, ray: bool = False) -> None:
     """``meetx extract`` over the file against the fake server, stopped after ``seconds``."""
     sys.path.insert(0, str(ROOT))
     from tests.faults.fakeserver import FakeServer
@@ -156,8 +159,9 @@ def run_extract(parquet: Path, seconds: float) -> None:
         }
         proc = subprocess.Popen(
             [sys.executable, "-c", "from meetx.pipeline.cli.app import app; app()",
-             "extract", str(parquet), "--output", out],
+             "extract", str(parquet), "--output", out, *(["--ray", "local"] if ray else [])],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            preexec_fn=_interruptible,
         )  # fmt: skip
         peaks: dict[int, int] = {}
         deadline = time.monotonic() + seconds
@@ -171,13 +175,22 @@ def run_extract(parquet: Path, seconds: float) -> None:
         done = ledger.read_bytes().count(b"\n") if ledger.exists() else 0
     summary = [line for line in stderr.splitlines() if line.startswith("articles ")]
     main = peaks.pop(proc.pid, 0) / 1024
-    workers = ", ".join(f"{kb / 1024:,.0f}" for kb in peaks.values() if kb) or "none"
+    others = sorted((kb / 1024 for kb in peaks.values() if kb), reverse=True)
+    workers = ", ".join(f"{mb:,.0f}" for mb in others) or "none"
+    kind = "Ray's cluster processes" if ray else "its stage workers and forkserver"
     print(
-        f"meetx extract, {seconds:.0f} s then Ctrl-C: {done:,} rows committed; peak RSS "
-        f"{main:,.0f} MB (its stage workers and forkserver: {workers} MB; exit {proc.returncode})"
+        f"meetx extract{' --ray local' if ray else ''}, {seconds:.0f} s then Ctrl-C: {done:,} "
+        f"rows committed; the driver's peak RSS {main:,.0f} MB ({kind}: {workers} MB; "
+        f"exit {proc.returncode})"
     )
     if summary:
         print("  " + summary[-1][:200])
+
+
+def _interruptible() -> None:
+    """Ctrl-C reaches the run even when this script runs as a background job (``cmd &``),
+    whose children start with SIGINT ignored, and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _hwm_kb(pid: int) -> int:
@@ -216,6 +229,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None, help="where to write the files")
     parser.add_argument("--no-whole", action="store_true", help="skip reading it whole")
     parser.add_argument("--run-seconds", type=float, default=0.0)
+    parser.add_argument("--ray", action="store_true", help="run extract with --ray local")
     args = parser.parse_args()
     folder = args.dir or Path(tempfile.mkdtemp(prefix="meetx-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -242,7 +256,7 @@ def main() -> None:
         n, _, rss, seconds = measure(WHOLE, str(parquet))
         print(f"pyarrow read_table, the whole file: peak RSS {rss:,.0f} MB, {seconds:.0f} s")
     if args.run_seconds:
-        run_extract(parquet, args.run_seconds)
+        run_extract(parquet, args.run_seconds, args.ray)
     parquet.unlink()
 
 

@@ -1,7 +1,7 @@
 """Speed benchmark: meetx against a naive instructor loop, same articles, same server, one run.
 
     .venv/bin/python bench/speed.py [--articles DIR | --set dev] [--lang en] [--limit N]
-                                    [--no-grammar-check]
+                                    [--no-grammar-check] [--record DIR]
 
 Starts the embedded model's llama.cpp server once (``meetx.pipeline.model.local_model``) and,
 for each article, asks it twice:
@@ -23,6 +23,9 @@ seconds), and the ratio meetx/naive of the wall time. Then the medians, the rate
 the answers meetx needs: prompt tokens (not cached) / prefill rate + answer tokens /
 generation rate. With the grammar check, one article's meetx request is sent again without
 the JSON-schema grammar: what the grammar costs.
+
+``--record DIR`` keeps meetx's exchanges of the measured runs, so that ``bench/accuracy.py
+--replay DIR`` scores the very answers that were timed.
 
 A script that prints figures, not a test: on a shared machine times vary; the ratios, taken
 in one process against one server, are what to compare.
@@ -187,6 +190,7 @@ def main() -> int:
     parser.add_argument("--lang", default="en", help="dev-set articles in this language [en]")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--no-grammar-check", action="store_true")
+    parser.add_argument("--record", type=Path, help="keep meetx's measured exchanges here")
     args = parser.parse_args()
     paths = articles(args)
     base = Settings.from_env(os.environ)
@@ -211,8 +215,9 @@ def main() -> int:
         naive_runs = [naive(client, settings.model, p.read_text("utf-8"), log) for p in paths]
         meetx(_warm_up_article(), settings, log)  # meetx's fixed prefix into the cache
         results = []
+        measured = settings.model_copy(update={"record_dir": args.record})
         for path, n in zip(paths, naive_runs, strict=True):
-            m = meetx(path, settings, log)
+            m = meetx(path, measured, log)
             results.append((n, m))
             print(row(path.stem, n, m), flush=True)
         summary(results)
