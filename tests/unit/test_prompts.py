@@ -66,6 +66,23 @@ def test_a_prompt_without_a_language_placeholder_renders_as_before():
     assert last.startswith("Article:\n<<<\n") and "language" not in last
 
 
+def test_a_language_note_is_given_for_an_article_in_another_language_only(tmp_path: Path):
+    """A prompt may tell the model the article's language (``$language``, ``$language_note``);
+    an English article, or one of unknown language, gets no note."""
+    (tmp_path / "meeting").mkdir()
+    (tmp_path / "meeting" / "v1.toml").write_text(
+        'version = "t"\nsystem = "s"\nuser = "$language_note|$article"\n'
+        'language_note = "in $language"\n'
+    )
+    prompt = prompts.load(tmp_path)
+    assert prompt.render(Article(id="a", path="a", text="Hej.", lang="sv"))[-1] == {
+        "role": "user",
+        "content": "in Swedish|Hej.",
+    }
+    assert prompt.render(Article(id="a", path="a", text="Hi.", lang="en"))[-1]["content"] == "|Hi."
+    assert prompt.render(Article(id="a", path="a", text="Hi.", lang=None))[-1]["content"] == "|Hi."
+
+
 def test_unknown_version_and_missing_directory(tmp_path: Path):
     with pytest.raises(PromptError, match="known: meeting-v5"):
         prompts.load(PROMPTS, "meeting-v999")
