@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,13 @@ from meetx.pipeline.config import Settings
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 FIXTURES = ROOT / "tests" / "fixtures" / "llamacpp"
+
+
+def takes_ctrl_c() -> None:
+    """``preexec_fn`` of a child that a test stops with SIGINT: a shell starts a background
+    job (``make test &``) with SIGINT ignored, its children inherit that, and Python then
+    never raises KeyboardInterrupt; the test would see a run that ignores Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def completion(content: str, finish_reason: str = "stop", tokens: int = 10) -> dict[str, Any]:

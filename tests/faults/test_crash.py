@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from meetx.pipeline.batch.sinks import OutputStore
-from tests.conftest import ROOT
+from tests.conftest import ROOT, takes_ctrl_c
 from tests.faults.fakeserver import FakeServer, Faults
 from tests.faults.helpers import assert_exactly_once, write_articles
 
@@ -53,6 +53,7 @@ def start(server: FakeServer, articles: Path, out: Path) -> subprocess.Popen[str
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=takes_ctrl_c,
     )
 
 

@@ -20,7 +20,7 @@ import pytest
 from meetx.pipeline.batch import cluster
 from meetx.pipeline.batch.sinks import OutputStore
 from meetx.pipeline.extraction import prompts
-from tests.conftest import ROOT
+from tests.conftest import ROOT, takes_ctrl_c
 from tests.faults.fakeserver import FakeServer
 from tests.faults.helpers import assert_exactly_once, write_articles
 from tests.faults.test_faults import settings_for
@@ -89,6 +89,7 @@ def driver(server: FakeServer, address: str, articles: Path, out: Path) -> subpr
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=takes_ctrl_c,
     )
 
 
