@@ -18,8 +18,8 @@ make each loop pay the other's.
 The server logs every request's prefill and generation time (``llama_perf_context_print``);
 the benchmark reads them from its log, so it prints per article: prompt tokens, answer
 tokens, seconds in prefill, in generation, the rest ("other": wall minus those two; the
-server's sampling under the grammar, which its perf lines leave out and which grows with the
-answer, then meetx's own code and the start of a run), and the ratio meetx/naive of the
+server's sampling under the grammar, which its perf lines leave out, then meetx's own code
+and the start of a run; not timed apart), and the ratio meetx/naive of the
 wall time. Then the medians, the rates measured (prefill and generation tokens/s over all
 requests), and the floor this machine allows for
 the answers meetx needs: prompt tokens (not cached) / prefill rate + answer tokens /
