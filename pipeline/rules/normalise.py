@@ -301,9 +301,8 @@ def meeting(draft: MeetingDraft, article: Article) -> Meeting:
     """The meeting a draft describes; its sentence numbers become the sentences' words."""
     numbered = sentences.numbered(article)
     status = MeetingStatus(draft.status)
-    # kept even for a remote format: the rule ``remote_no_venue`` clears the venue of a
-    # meeting whose format is remote once the format is settled (the model's is not always
-    # right)
+    # kept even for a remote format, as the model gave it: a rule that cleared the venue of
+    # calls paid nothing on the development set and was deleted
     place_country, place_code, _ = country(_none_if_blank(draft.country))
     venue = Venue(city=_none_if_blank(draft.city), country=place_country, country_code=place_code)
     report = sentences.at(numbered, draft.sentence)

@@ -23,7 +23,7 @@ from meetx.pipeline.rules.normalise import resolve_date
 from meetx.pipeline.text import countries, cues
 from meetx.pipeline.text.words import occurs_in
 from meetx.schemas.article import Article
-from meetx.schemas.meeting import Meeting, MeetingFormat, Participant, Venue
+from meetx.schemas.meeting import Meeting, MeetingFormat, Participant
 
 log = logging.getLogger(__name__)
 
@@ -146,14 +146,6 @@ def format_cues(meeting: Meeting, ctx: Context) -> Meeting:
 
 
 @_each
-def remote_no_venue(meeting: Meeting, ctx: Context) -> Meeting:
-    """A phone call or video conference has no venue."""
-    if meeting.format in consolidate.REMOTE:
-        return meeting.model_copy(update={"venue": Venue()})
-    return meeting
-
-
-@_each
 def city_from_text(meeting: Meeting, ctx: Context) -> Meeting:
     """The city of a meeting held somewhere is the known city ("in Tokyo") of the sentences
     about it in its tense; its country is the city's when none is given, or when the city is
@@ -209,7 +201,6 @@ RULES: tuple[Rule, ...] = tuple(
         merge_reports,
         separate_meetings,
         format_cues,
-        remote_no_venue,
         city_from_text,
         date_cues,
         outcome_results,

@@ -119,14 +119,6 @@ def test_format_cues_in_several_languages(sentence, expected):
     assert filled.format is expected
 
 
-def test_a_call_has_no_venue():
-    from meetx.schemas.meeting import Venue
-
-    call = meeting(LEE, WONG, format=MeetingFormat.phone_call, venue=Venue(city="Bangkok"))
-    (filled,) = registry.apply([call], ARTICLE)
-    assert filled.venue.city is None and filled.set_by["venue"] == "rule:remote_no_venue"
-
-
 def test_an_agreement_in_another_language_is_an_outcome_a_topic_is_not():
     from meetx.schemas.meeting import Outcome
 
