@@ -141,7 +141,15 @@ def driver_ceiling(n: int = 2000) -> float:
             draft = ArticleDraft.model_validate(meetings_of(article.text))
             answer = Completion(draft, "{}", Usage(total_tokens=200), calls=1)
             result = cluster_stages.encode_result(finish(article, prompt, settings, answer, 0.2))
-            rows.append(cluster_stages.row(article.path, "todo", id=article.id, result=result))
+            rows.append(
+                cluster_stages.row(
+                    article.path,
+                    "todo",
+                    id=article.id,
+                    result=result,
+                    article=article.model_dump_json(),  # the driver stores it, as a run does
+                )
+            )
         driver = cluster.Cluster(settings, prompt, OutputStore(Path(work)))
         started = time.monotonic()
         for first in range(0, n, 16):  # blocks as they come back from the finish tasks
