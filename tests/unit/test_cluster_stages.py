@@ -88,6 +88,19 @@ def test_the_embedded_model_gets_one_server_per_node_on_all_cpus_but_one(setting
     assert cluster.plan(two_per_node, [8.0, 8.0]).actors == 4  # (8 - 1) // 3 each
 
 
+@pytest.mark.parametrize(
+    ("embedded", "nodes", "task_cpus"),
+    [(False, [2.0], 0.5), (True, [2.0], 0.5), (False, [16.0, 16.0], 1.0), (True, [8.0, 8.0], 1.0)],
+)
+def test_a_read_task_the_actors_and_a_finish_task_fit_at_once(settings, embedded, nodes, task_cpus):
+    # Ray Data reserves each stage's smallest need upstream first; a finish stage that does
+    # not fit beside the read stage waits for every read task (nothing committed for minutes)
+    chosen = settings.model_copy(update={"base_url": None}) if embedded else settings
+    sized = cluster.plan(chosen, nodes)
+    assert sized.task_cpus == task_cpus
+    assert sized.actors * sized.actor_cpus + 2 * sized.task_cpus <= sum(nodes)
+
+
 def test_a_pool_the_cluster_cannot_hold_is_refused_before_it_waits_forever(settings):
     with pytest.raises(ConfigError, match="need 5 CPUs; the cluster has 4"):
         cluster.plan(settings.model_copy(update={"ray_actors": 4}), [2.0, 2.0])
