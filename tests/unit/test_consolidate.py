@@ -85,11 +85,9 @@ def test_format_date_and_status_from_the_reporting_sentence():
         LEE,
         WONG,
         quote="Lee held a video conference with Wong on Wednesday.",
-        venue=Venue(city="Bangkok"),
     )
     filled = fill(video, ARTICLE)
     assert filled.format is MeetingFormat.video_conference
-    assert filled.venue == Venue()  # remote: no venue
     assert filled.date == dt.date(2020, 3, 4) and filled.date_text == "on Wednesday"
     said = meeting(
         LEE, WONG, status=MeetingStatus.scheduled, quote="Lee told reporters after meeting Wong."
