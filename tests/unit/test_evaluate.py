@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from meetx.pipeline.cli.app import app
 from meetx.pipeline.evaluation import evaluate
 from meetx.pipeline.text.outcomes import same_outcome
-from tests.conftest import ROOT
+from tests.review import seeds
 
 TEXT = (
     "Foreign Minister Ann Lee met her Thai counterpart Somchai Wong and a Lao deputy minister "
@@ -244,15 +244,10 @@ def test_eval_run_fails_loudly_when_extraction_fails(tmp_path: Path):
     assert result.exit_code == 2 and "nothing scored" in result.stderr
 
 
-@pytest.mark.skipif(
-    not (ROOT.parent / "shared" / "gold" / "seeds.jsonl").exists(),
-    reason="shared/gold is not beside this checkout",
-)
+@pytest.mark.skipif(not seeds.GOLD.exists(), reason="shared/gold is not beside this checkout")
 def test_include_flagged_counts_an_accepted_record_once(tmp_path: Path):
-    from tests.review.seeds import seeds_output
-
     out = tmp_path / "out"
-    seeds_output(out)  # the seeds' records, seed 001's flagged
+    seeds.seeds_output(out)  # the seeds' records, seed 001's flagged
     gold = tmp_path / "gold.jsonl"
     gold.write_text(json.dumps({"article": "001_df28b0d16f782817.txt", "meetings": []}) + "\n")
 
