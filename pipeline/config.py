@@ -14,6 +14,9 @@ Environment variables:
 ``MEETX_OUTPUT_DIR``          where ``meetings.jsonl`` and ``review.jsonl`` go (``output``)
 ``MEETX_CACHE_DIR``           where the embedded weights are assembled (``~/.cache/meetx``)
 ``MEETX_THREADS``             CPU threads for the embedded model (all cores)
+``MEETX_SERVER_ARGS``         more flags for the embedded llama.cpp server, shell-quoted, e.g.
+                              ``--flash_attn true`` (none; ``bench/server_settings.py``
+                              measures them; host, port and model are meetx's to set)
 ``MEETX_CONCURRENCY``         articles in flight at once (1 for the embedded model, else 8)
 ``MEETX_WORKERS``             processes for the CPU-bound stages (0 for the embedded model,
                               else one per core but one, 1 to 4)
@@ -51,12 +54,13 @@ from __future__ import annotations
 import importlib.resources
 import ipaddress
 import os
+import shlex
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from meetx.pipeline.errors import ConfigError
 
@@ -121,6 +125,10 @@ def _given(value: float | None, default: float) -> float:
     return default if value is None else value
 
 
+# flags of the embedded server that meetx sets itself (loopback only, its port and weights)
+RESERVED_SERVER_FLAGS = frozenset({"--host", "--port", "--model", "--model_alias"})
+
+
 class Settings(BaseModel):
     """Everything a run needs to know, fixed for the whole run."""
 
@@ -147,6 +155,9 @@ class Settings(BaseModel):
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     threads: int = Field(default=max(os.cpu_count() or 1, 1), ge=1)
     context_tokens: int = Field(default=8192, ge=2048)
+    server_args: tuple[str, ...] = Field(
+        default=(), description="more flags for the embedded llama.cpp server"
+    )
     chunk_chars: int = Field(
         default=9000, ge=1000, description="longer (cleaned) articles are extracted in pieces"
     )
@@ -180,6 +191,15 @@ class Settings(BaseModel):
     rules_off: tuple[str, ...] = Field(
         default=(), description="rules left out (``meetx rules`` lists them)"
     )
+
+    @field_validator("server_args")
+    @classmethod
+    def _not_meetx_flags(cls, args: tuple[str, ...]) -> tuple[str, ...]:
+        """The server listens on 127.0.0.1 with meetx's model and port, whatever is added."""
+        for arg in args:
+            if arg.split("=", 1)[0] in RESERVED_SERVER_FLAGS:
+                raise ValueError(f"{arg.split('=', 1)[0]} is set by meetx, not MEETX_SERVER_ARGS")
+        return args
 
     @property
     def embedded(self) -> bool:
@@ -259,6 +279,8 @@ class Settings(BaseModel):
         for name, field in _NUMBERS.items():
             if env.get(name):
                 values[field] = env[name]
+        if env.get("MEETX_SERVER_ARGS"):
+            values["server_args"] = tuple(shlex.split(env["MEETX_SERVER_ARGS"]))
         if env.get("MEETX_RAY"):
             values["ray_address"] = env["MEETX_RAY"]
         if env.get("MEETX_RULES_OFF"):

@@ -158,6 +158,7 @@ def server_command(weights: Path, port: int, settings: Settings) -> list[str]:
         str(settings.threads),
         "--n_threads_batch",
         str(settings.threads),
+        *settings.server_args,
     ]
 
 

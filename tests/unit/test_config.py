@@ -42,6 +42,8 @@ def test_constrain_can_be_forced_for_a_llamacpp_server():
         ({"MEETX_CONSTRAIN": "maybe"}, {}, "expected 1/0"),
         ({}, {"record_dir": Path("a"), "replay_dir": Path("b")}, "exclude each other"),
         ({"MEETX_THREADS": "0"}, {}, "threads"),
+        ({"MEETX_SERVER_ARGS": "--flash_attn true --host 0.0.0.0"}, {}, "--host is set by meetx"),
+        ({"MEETX_SERVER_ARGS": "--port=80"}, {}, "--port is set by meetx"),
     ],
 )
 def test_bad_settings_are_config_errors(env, flags, message):
@@ -81,3 +83,8 @@ def test_a_ray_cluster_and_its_pool_come_from_the_environment_and_flags_win():
 )
 def test_the_answer_timeout_depends_on_the_backend_unless_set(env, seconds):
     assert Settings.from_env(env).answer_timeout_s == seconds
+
+
+def test_server_flags_are_split_as_a_shell_would():
+    settings = Settings.from_env({"MEETX_SERVER_ARGS": "--flash_attn true  --n_batch '1024'"})
+    assert settings.server_args == ("--flash_attn", "true", "--n_batch", "1024")

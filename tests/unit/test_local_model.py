@@ -75,6 +75,13 @@ def test_server_listens_on_loopback_only(tmp_path: Path):
     assert command[command.index("--n_threads") + 1] == "2"
 
 
+def test_the_users_server_flags_follow_meetx_own(tmp_path: Path):
+    settings = Settings(threads=2, server_args=("--flash_attn", "true"))
+    command = local_model.server_command(tmp_path / "w.gguf", 8123, settings)
+    assert command[-2:] == ["--flash_attn", "true"]
+    assert command[command.index("--host") + 1] == "127.0.0.1"
+
+
 def _dead_server(tmp_path: Path, code: str) -> local_model.Server:
     log = tmp_path / "server.log"
     log.write_text("loading model\nUvicorn running on http://127.0.0.1:1\n")
