@@ -6,7 +6,7 @@ grounded (each value's evidence is the article's own words at its offsets, set b
 or by a registered rule), no name the text never gives; every flagged record flagged for an
 error, never for warnings alone; and the clean output scoring against gold no lower than the
 recorded run's level (the project's goal for the seeds, 0.95, is not met by prompt
-meeting-v5: see the README, Accuracy).
+meeting-v7: see the README, Accuracy).
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ HARD = ROOT / "tests" / "articles"
 SHARED_GOLD = ROOT.parent / "shared" / "gold" / "seeds.jsonl"
 SETS = {
     # name: (article files, gold, least all-slot F1, least precision)
-    # floors under the recorded run of prompt meeting-v5 (seeds 0.516 / P 0.465, hard cases
-    # 0.848 / P 0.857): a change to the rules that loses what the answers give fails here
-    "seeds": (sorted(SEEDS.glob("*.txt")), SHARED_GOLD, 0.50, 0.45),
-    "hard": (sorted(HARD.glob("*.txt")), HARD / "gold.jsonl", 0.80, 0.80),
+    # floors under the recorded run of prompt meeting-v7 (seeds 0.540 / P 0.536, hard cases
+    # 0.867 / P 0.912): a change to the rules that loses what the answers give fails here
+    "seeds": (sorted(SEEDS.glob("*.txt")), SHARED_GOLD, 0.50, 0.50),
+    "hard": (sorted(HARD.glob("*.txt")), HARD / "gold.jsonl", 0.82, 0.85),
 }
 
 
