@@ -20,10 +20,10 @@ from meetx.pipeline.errors import ConfigError
 from meetx.pipeline.reading import sentences
 from meetx.pipeline.rules import consolidate, outcomes
 from meetx.pipeline.rules.normalise import resolve_date
-from meetx.pipeline.text import countries, cues
+from meetx.pipeline.text import cues
 from meetx.pipeline.text.words import occurs_in
 from meetx.schemas.article import Article
-from meetx.schemas.meeting import Meeting, MeetingFormat, Participant
+from meetx.schemas.meeting import Meeting, MeetingFormat
 
 log = logging.getLogger(__name__)
 
@@ -79,21 +79,6 @@ def tense_status(meeting: Meeting, ctx: Context) -> Meeting:
     article = ctx.article
     date = resolve_date(meeting.date_text, article.published, status, article.text, article.lang)
     return meeting.model_copy(update={"status": status, "date": date})
-
-
-@_each
-def unmentioned_people(meeting: Meeting, ctx: Context) -> Meeting:
-    """An unnamed participant of a country the article never names is no participant (a
-    small model copies one from the prompt's examples)."""
-    text = ctx.article.text
-
-    def mentioned(person: Participant) -> bool:
-        if person.name or person.country_code is None:
-            return True
-        return countries.named_in(person.country_code, text) is not None
-
-    kept = [p for p in meeting.participants if mentioned(p)]
-    return meeting.model_copy(update={"participants": kept})
 
 
 @_each
@@ -197,7 +182,6 @@ RULES: tuple[Rule, ...] = tuple(
         tense_status,
         unconfirmed_remote,
         spokespeople,
-        unmentioned_people,
         merge_reports,
         separate_meetings,
         format_cues,
