@@ -21,6 +21,7 @@ from meetx.pipeline.reading import sentences
 from meetx.pipeline.rules import consolidate, outcomes
 from meetx.pipeline.rules.normalise import resolve_date
 from meetx.pipeline.text import cues
+from meetx.pipeline.text.names import is_person_name
 from meetx.pipeline.text.words import occurs_in
 from meetx.schemas.article import Article
 from meetx.schemas.meeting import Meeting, MeetingFormat
@@ -115,6 +116,17 @@ def merge_reports(found: list[Meeting], ctx: Context) -> list[Meeting]:
 
 
 @_each
+def not_a_name(meeting: Meeting, ctx: Context) -> Meeting:
+    """A title, a group or a place written as a person's name ("Chief Trade Adviser", "G7
+    Ministers", "lakeside resort") names nobody: that participant is unnamed."""
+    people = [
+        p if p.name is None or is_person_name(p.name) else p.model_copy(update={"name": None})
+        for p in meeting.participants
+    ]
+    return meeting.model_copy(update={"participants": people})
+
+
+@_each
 def spokespeople(meeting: Meeting, ctx: Context) -> Meeting:
     """A spokesperson describing a meeting is not a participant."""
     kept = [p for p in meeting.participants if not consolidate.is_spokesperson(p)]
@@ -181,6 +193,7 @@ RULES: tuple[Rule, ...] = tuple(
         not_a_meeting,
         tense_status,
         unconfirmed_remote,
+        not_a_name,
         spokespeople,
         merge_reports,
         separate_meetings,

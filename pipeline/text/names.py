@@ -98,19 +98,48 @@ def parse(name: str) -> Name:
 
 
 _STOP = TITLES | {"leader", "of", "the", "and", "de", "del", "von", "foreign", "affairs"}
+# the lower-case words a name may hold: particles of Arabic, Romance, Germanic and Malay names
+_PARTICLE_TEXT = (
+    "al el bin binti bint ibn abu de del della der den di da das do dos du la le van von zu "
+    "y e ter af"
+)
+PARTICLES = frozenset(_PARTICLE_TEXT.split())
 
 
 def without_titles(name: str) -> str:
     """The person's name out of a title and a name written as one ("US Deputy Secretary of
     State Antony Blinken" -> "Antony Blinken", "Dr Masoud Pezeshkian" -> "Masoud
-    Pezeshkian"): the words after the last title word."""
+    Pezeshkian"): the words after the last title word ("von der Leyen" is a name's)."""
     words = name.split()
-    if all(fold(word) in _STOP for word in words):
+    if all(_is_title(word) for word in words):
         return ""  # "Secretary of State": a title, no name
     for i in range(len(words) - 2, -1, -1):
-        if fold(words[i]) in _STOP:
+        if _is_title(words[i]) and fold(words[i]) not in PARTICLES:
             return " ".join(words[i + 1 :])
     return name
+
+
+def is_person_name(name: str) -> bool:
+    """False for a title, a group or a place written where a name goes: words ending in a
+    title ("Chief Trade Adviser", "G7 Ministers", "Cabinet Secretary-General"), or holding a
+    common word, which no name does ("bilateral talks", "lakeside resort", "Ministry
+    spokesperson"; the particles of :data:`PARTICLES` and "el-Sisi" are a name's)."""
+    words = name.split()
+    return bool(words) and not _is_title(words[-1]) and not any(map(_is_common_word, words))
+
+
+def _is_title(word: str) -> bool:
+    tokens = fold(word).split()
+    return all(t in _STOP or t.removesuffix("s") in _STOP for t in tokens)
+
+
+def _is_common_word(word: str) -> bool:
+    """A lower-case word that is no name particle ("talks", "resort"; not "bin", "el-Sisi")."""
+    letters = word.strip(".,;:()\"'")
+    if not letters or not letters[0].isalpha() or not letters[0].islower():
+        return False
+    head = letters.split("-")[0].split("'")[0]
+    return fold(head) not in PARTICLES
 
 
 def _similar_surname(a: str, b: str) -> bool:

@@ -31,10 +31,11 @@ HARD = ROOT / "tests" / "articles"
 SHARED_GOLD = ROOT.parent / "shared" / "gold" / "seeds.jsonl"
 SETS = {
     # name: (article files, gold, least all-slot F1, least precision)
-    # floors under the recorded run of prompt meeting-v7 (seeds 0.540 / P 0.536, hard cases
-    # 0.867 / P 0.912): a change to the rules that loses what the answers give fails here
-    "seeds": (sorted(SEEDS.glob("*.txt")), SHARED_GOLD, 0.50, 0.50),
-    "hard": (sorted(HARD.glob("*.txt")), HARD / "gold.jsonl", 0.82, 0.85),
+    # floors under the recorded run of prompt meeting-v7 with the rules of this checkout
+    # (seeds 0.618 / P 0.691, hard cases 0.875 / P 0.919): a change to the rules that loses
+    # what the answers give fails here
+    "seeds": (sorted(SEEDS.glob("*.txt")), SHARED_GOLD, 0.58, 0.65),
+    "hard": (sorted(HARD.glob("*.txt")), HARD / "gold.jsonl", 0.85, 0.88),
 }
 
 

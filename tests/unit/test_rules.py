@@ -91,6 +91,39 @@ def test_a_spokesperson_describing_a_meeting_is_no_participant():
 
 
 @pytest.mark.parametrize(
+    ("written", "is_name"),
+    [
+        ("Ann Lee", True),
+        ("Ursula von der Leyen", True),
+        ("Salman bin Abdulaziz al Saud", True),
+        ("Abdel Fattah el-Sisi", True),
+        ("Luiz Inácio Lula da Silva", True),
+        ("Moon Jae-in", True),
+        ("Chief Trade Adviser", False),
+        ("Cabinet Secretary-General", False),
+        ("G7 Leaders", False),
+        ("bilateral talks", False),
+        ("Lakeside resort", False),
+        ("Ministry spokesperson", False),
+    ],
+)
+def test_a_title_a_group_or_a_place_is_no_persons_name(written, is_name):
+    assert names.is_person_name(written) is is_name
+
+
+def test_a_title_written_as_a_name_leaves_the_participant_unnamed():
+    adviser = Participant(
+        name="Security Adviser", role="National Security Adviser", country="Thailand"
+    )
+    (kept,) = registry.apply([meeting(LEE, adviser, quote=FIRST_CALL)], ARTICLE)
+    assert [p.name for p in kept.participants] == ["Ann Lee", None]
+    assert kept.participants[1].role == "National Security Adviser"
+    assert kept.set_by["participants"] == "rule:not_a_name"
+    (off,) = registry.apply([meeting(LEE, adviser, quote=FIRST_CALL)], ARTICLE, off=["not_a_name"])
+    assert [p.name for p in off.participants] == ["Ann Lee", "Security Adviser"]
+
+
+@pytest.mark.parametrize(
     "sentence",
     [
         "There are no plans for Lee to meet Wong.",
