@@ -49,7 +49,7 @@ def run_variant(name: str, flags: str, paths: list[Path], base: Settings) -> lis
             update={"base_url": server.url, "constrain": True, "use_cache": False}
         )
         log = speed.ServerLog(log_path)
-        speed.meetx(speed._warm_up_article(), measured, log)
+        speed.meetx(speed.warm_up_article(), measured, log)
         return [speed.meetx(path, measured, log) for path in paths]
 
 

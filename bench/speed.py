@@ -176,7 +176,7 @@ def articles(args: argparse.Namespace) -> list[Path]:
     return [DEV / "texts" / f"{name}.txt" for name in wanted][: args.limit]
 
 
-def _warm_up_article() -> Path:
+def warm_up_article() -> Path:
     """An invented article of no set: a run on it caches meetx's fixed prompt prefix without
     caching any measured article's own tokens."""
     path = Path(tempfile.mkdtemp(prefix="meetx-speed-warm-")) / "warm.txt"
@@ -223,7 +223,7 @@ def main() -> int:
         # all naive calls, then all meetx runs: the server keeps one prompt prefix cached,
         # and each loop should have its own, as it would in a run of its own
         naive_runs = [naive(client, settings.model, p.read_text("utf-8"), log) for p in paths]
-        meetx(_warm_up_article(), settings, log)  # meetx's fixed prefix into the cache
+        meetx(warm_up_article(), settings, log)  # meetx's fixed prefix into the cache
         results = []
         measured = settings.model_copy(update={"record_dir": args.record})
         for path, n in zip(paths, naive_runs, strict=True):
