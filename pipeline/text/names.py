@@ -17,6 +17,7 @@ into tokens. Two names are the same person when, for some reading of each as sur
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -121,14 +122,28 @@ def without_titles(name: str) -> str:
 
 def is_person_name(name: str) -> bool:
     """False for a title, a group or a place written where a name goes: words ending in a
-    title ("Chief Trade Adviser", "G7 Ministers", "Cabinet Secretary-General"), or holding a
-    common word, which no name does ("bilateral talks", "lakeside resort", "Ministry
-    spokesperson"; the particles of :data:`PARTICLES` and "el-Sisi" are a name's)."""
+    title ("Chief Trade Adviser", "G7 Ministers", "Cabinet Secretary-General"; "Hesham
+    Sultan" and "Martin Luther King" are names), or holding a common word, which no name
+    does ("bilateral talks", "lakeside resort", "Ministry spokesperson"; the particles of
+    :data:`PARTICLES` and "el-Sisi" are a name's)."""
     words = name.split()
-    return bool(words) and not _is_title(words[-1]) and not any(map(_is_common_word, words))
+    if not words or any(map(_is_common_word, words)):
+        return False
+    last = words[-1]
+    return not _is_title(last) or (len(words) > 1 and fold(last) in _ALSO_SURNAMES)
+
+
+# "His/Her Excellency", "His Highness", "His Royal Highness", "Son/Su Excelencia", "Sua Maestà"
+# (capitals only: "He Lifeng" is a name)
+_HONORIFIC = re.compile(r"(?:H\.?E|H\.?H|H\.?R\.?H|S\.?E|S\.?M)\.?")
+# titles that are also family names: the last word of a name only when it is the only one
+_ALSO_SURNAME_TEXT = "king prince queen lord lady sultan sheikh emir dame sir general"
+_ALSO_SURNAMES = frozenset(_ALSO_SURNAME_TEXT.split())
 
 
 def _is_title(word: str) -> bool:
+    if _HONORIFIC.fullmatch(word):
+        return True
     tokens = fold(word).split()
     return all(t in _STOP or t.removesuffix("s") in _STOP for t in tokens)
 

@@ -99,6 +99,9 @@ def test_a_spokesperson_describing_a_meeting_is_no_participant():
         ("Abdel Fattah el-Sisi", True),
         ("Luiz Inácio Lula da Silva", True),
         ("Moon Jae-in", True),
+        ("Hesham Sultan", True),
+        ("Martin Luther King", True),
+        ("Prince", False),
         ("Chief Trade Adviser", False),
         ("Cabinet Secretary-General", False),
         ("G7 Leaders", False),
@@ -187,6 +190,10 @@ def test_errors_go_to_review_warnings_stay_on_the_record():
         ("Abdel Fattah el-Sisi", "Abdel Fattah el-Sisi"),
         ("Secretary of State", None),
         ("Russia", None),
+        ("H.E. Amara Diallo", "Amara Diallo"),
+        ("HE President Amara Diallo", "Amara Diallo"),
+        ("He Lifeng", "He Lifeng"),
+        ("H.R. McMaster", "H.R. McMaster"),
     ],
 )
 def test_a_title_written_into_a_name_goes_and_a_country_is_no_name(written, name):
