@@ -58,7 +58,10 @@ def test_each_actor_runs_its_own_server_and_takes_it_down_with_it(ray_cluster: s
     assert len(servers) == 2 and len({s["actor"] for s in servers}) == 2  # one per actor
     assert all(s["threads"] == 1 and s["slots"] == 1 for s in servers)
     assert all(s["peak"] == 1 for s in servers)  # the embedded server's one slot, kept
-    deadline = time.monotonic() + 60  # the actors end with the run, and their servers too
-    while any(alive(s["pid"]) for s in servers) and time.monotonic() < deadline:
+    # the actors end with the run, and their servers too; an actor's process exits a moment
+    # after its server (it stops the server first), so both are waited for
+    pids = [pid for s in servers for pid in (s["pid"], s["actor"])]
+    deadline = time.monotonic() + 60
+    while any(map(alive, pids)) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not any(alive(s["pid"]) or alive(s["actor"]) for s in servers)
+    assert not [pid for pid in pids if alive(pid)]
