@@ -107,6 +107,15 @@ _PARTICLE_TEXT = (
 PARTICLES = frozenset(_PARTICLE_TEXT.split())
 
 
+# "His/Her Excellency", "His Highness", "His Royal Highness", "Son/Su Excelencia", "Sua Maestà"
+# (capitals only: "He Lifeng" is a name)
+_HONORIFIC = re.compile(r"(?:H\.?E|H\.?H|H\.?R\.?H|S\.?E|S\.?M)\.?")
+# titles that are also family names: as the last word they unname only a one-word "name"
+# ("Prince"), not "Hesham Sultan"
+_ALSO_SURNAME_TEXT = "king prince queen lord lady sultan sheikh emir dame sir general"
+_ALSO_SURNAMES = frozenset(_ALSO_SURNAME_TEXT.split())
+
+
 def without_titles(name: str) -> str:
     """The person's name out of a title and a name written as one ("US Deputy Secretary of
     State Antony Blinken" -> "Antony Blinken", "Dr Masoud Pezeshkian" -> "Masoud
@@ -131,14 +140,6 @@ def is_person_name(name: str) -> bool:
         return False
     last = words[-1]
     return not _is_title(last) or (len(words) > 1 and fold(last) in _ALSO_SURNAMES)
-
-
-# "His/Her Excellency", "His Highness", "His Royal Highness", "Son/Su Excelencia", "Sua Maestà"
-# (capitals only: "He Lifeng" is a name)
-_HONORIFIC = re.compile(r"(?:H\.?E|H\.?H|H\.?R\.?H|S\.?E|S\.?M)\.?")
-# titles that are also family names: the last word of a name only when it is the only one
-_ALSO_SURNAME_TEXT = "king prince queen lord lady sultan sheikh emir dame sir general"
-_ALSO_SURNAMES = frozenset(_ALSO_SURNAME_TEXT.split())
 
 
 def _is_title(word: str) -> bool:
