@@ -50,10 +50,10 @@ def test_the_real_tree_keeps_every_contract(tmp_path: Path):
 # (file of the copy, line added at its top, the contract that must break, the import named)
 BREAKS = [
     (
-        "pipeline/rules/places.py",
+        "pipeline/rules/outcomes.py",
         "from meetx.pipeline.batch import engine",
         "pipeline's layers",
-        "meetx.pipeline.rules.places -> meetx.pipeline.batch.engine",
+        "meetx.pipeline.rules.outcomes -> meetx.pipeline.batch.engine",
     ),
     (
         "pipeline/model/replay.py",

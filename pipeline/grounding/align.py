@@ -37,7 +37,7 @@ from typing import Literal
 from rapidfuzz import fuzz
 
 from meetx.pipeline.reading import clean
-from meetx.pipeline.text import countries, cues
+from meetx.pipeline.text import countries, cues, places
 from meetx.pipeline.text.words import content_words
 from meetx.schemas.article import Article
 from meetx.schemas.meeting import Evidence, Meeting, MeetingFormat, Participant
@@ -156,6 +156,18 @@ def best_sentence(claim: str, text: str) -> Span | None:
     return Span(start, end, "fuzzy", round(100 * best[0], 1))
 
 
+def _city_words(city: str, text: str) -> Span | None:
+    """The city's words: as written, else its name in the article's language as a whole
+    word ("Wien" for the city given in English as "Vienna")."""
+    span = locate(city, text, fuzzy=False)
+    for name in places.names_of(city)[1:]:
+        if span is not None:
+            break
+        found = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text)
+        span = Span(found.start(), found.end(), "exact") if found else None
+    return span
+
+
 def _country_words(code: str | None, text: str, within: Span | None = None) -> Span | None:
     """A word or two naming the country with ISO code ``code`` ('Japanese', 'U.S.')."""
     lo, hi = (within.start, within.end) if within else (0, len(text))
@@ -252,7 +264,7 @@ def ground(meeting: Meeting, article: Article) -> Meeting:
     venue = meeting.venue
     if venue.place:
         g.add("venue.place", locate(venue.place, g.text))
-    city = g.add("venue.city", locate(venue.city, g.text, fuzzy=False)) if venue.city else None
+    city = g.add("venue.city", _city_words(venue.city, g.text)) if venue.city else None
     if venue.country:
         g.add("venue.country", _country_words(venue.country_code, g.text) or city)
     participants = [_participant(g, i, p) for i, p in enumerate(meeting.participants)]

@@ -27,14 +27,14 @@ Check = Callable[[Meeting, Article], Iterator[Issue]]
 
 
 def quoted_values(meeting: Meeting) -> Iterator[tuple[str, str]]:
-    """(field path, quote) for every verbatim quote the record carries."""
+    """(field path, quote) for every verbatim quote the record carries. (The city is not one:
+    it is given by its English name, and its evidence is the words the text names it by.)"""
     scalar = {
         "quote": meeting.quote,
         "date_text": meeting.date_text,
         "start_time_text": meeting.start_time_text,
         "duration_text": meeting.duration_text,
         "venue.place": meeting.venue.place,
-        "venue.city": meeting.venue.city,
     }
     for path, value in scalar.items():
         if value:

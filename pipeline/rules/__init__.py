@@ -7,7 +7,6 @@
 - ``consolidate``: what the rules know: which reports are one meeting (same participants by
   name, or by country and role), the sentences about a meeting and their cues.
 - ``outcomes``: agreements kept, topics and briefings dropped, each outcome once.
-- ``places``: cities (GeoNames) and the countries they name.
 
 May import: ``reading``, ``text``, ``errors``, ``config``, ``schemas``. Never the network,
 the model layer, grounding, the batch engine or the workflow.

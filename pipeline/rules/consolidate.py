@@ -17,9 +17,9 @@ import re
 from collections.abc import Sequence
 
 from meetx.pipeline.reading import sentences
-from meetx.pipeline.rules import outcomes, places
+from meetx.pipeline.rules import outcomes
 from meetx.pipeline.rules.normalise import resolve_date
-from meetx.pipeline.text import cues, names
+from meetx.pipeline.text import cues, names, places
 from meetx.pipeline.text.countries import country
 from meetx.pipeline.text.words import fold
 from meetx.schemas.article import Article

@@ -20,7 +20,7 @@ from meetx.pipeline.errors import ConfigError
 from meetx.pipeline.reading import sentences
 from meetx.pipeline.rules import consolidate, outcomes
 from meetx.pipeline.rules.normalise import resolve_date
-from meetx.pipeline.text import cues
+from meetx.pipeline.text import cues, places
 from meetx.pipeline.text.names import is_person_name
 from meetx.pipeline.text.words import occurs_in
 from meetx.schemas.article import Article
@@ -143,6 +143,16 @@ def format_cues(meeting: Meeting, ctx: Context) -> Meeting:
 
 
 @_each
+def city_in_english(meeting: Meeting, ctx: Context) -> Meeting:
+    """A city written in the article's language ("Wien", "Ginevra") is given its common
+    English name; a country written as the city ("Brasil") is no city."""
+    city = meeting.venue.city
+    if city is None or (name := places.english_name(city)) == city:
+        return meeting
+    return meeting.model_copy(update={"venue": meeting.venue.model_copy(update={"city": name})})
+
+
+@_each
 def city_from_text(meeting: Meeting, ctx: Context) -> Meeting:
     """The city of a meeting held somewhere is the known city ("in Tokyo") of the sentences
     about it in its tense; its country is the city's when none is given, or when the city is
@@ -198,6 +208,7 @@ RULES: tuple[Rule, ...] = tuple(
         merge_reports,
         separate_meetings,
         format_cues,
+        city_in_english,
         city_from_text,
         date_cues,
         outcome_results,

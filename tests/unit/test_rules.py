@@ -200,3 +200,30 @@ def test_a_title_written_into_a_name_goes_and_a_country_is_no_name(written, name
     from meetx.pipeline.rules import normalise
 
     assert normalise.person_name(written) == name
+
+
+GERMAN = articles.parse(
+    "Die Außenminister Anna Berg und Piet Smit trafen sich am Dienstag in Wien.", "wien.txt"
+)
+
+
+def test_a_city_in_the_articles_language_is_given_its_english_name_and_grounded():
+    berg = Participant(name="Anna Berg", country="Austria", country_code="AT")
+    smit = Participant(name="Piet Smit", country="Netherlands", country_code="NL")
+    found = meeting(berg, smit, format=MeetingFormat.in_person, quote=GERMAN.text)
+    found = found.model_copy(update={"venue": found.venue.model_copy(update={"city": "Wien"})})
+    (alone,) = registry.apply([found], GERMAN, off=["city_from_text"])
+    assert alone.venue.city == "Vienna" and alone.set_by["venue"] == "rule:city_in_english"
+    (on,) = registry.apply([found], GERMAN)  # and city_from_text gives Vienna's country
+    assert on.venue.city == "Vienna" and on.venue.country == "Austria"
+    city = align.ground(on, GERMAN).evidence_for("venue.city")
+    assert city is not None and city.quote == "Wien"
+    (off,) = registry.apply([found], GERMAN, off=["city_in_english"])
+    assert off.venue.city == "Wien"
+
+
+def test_a_country_written_as_the_city_is_no_city():
+    found = meeting(LEE, WONG, format=MeetingFormat.in_person, quote=FIRST_CALL)
+    found = found.model_copy(update={"venue": found.venue.model_copy(update={"city": "Brasil"})})
+    (on,) = registry.apply([found], ARTICLE)
+    assert on.venue.city is None
