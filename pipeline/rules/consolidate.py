@@ -258,4 +258,5 @@ def is_reported(meeting: Meeting) -> bool:
 
 
 def is_spokesperson(person: Participant) -> bool:
-    return bool(person.role and cues.SPOKESPERSON.search(person.role))
+    """Their role says so, or their "name" is the title ("Regierungssprecher")."""
+    return any(cues.SPOKESPERSON.search(words or "") for words in (person.role, person.name))

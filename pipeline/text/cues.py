@@ -185,7 +185,7 @@ SPOKESPERSON = _words(
     r"spokesperson",
     r"press secretary",
     r"portavoz",
-    r"sprecher\w*",
+    r"\w*sprecher\w*",  # German compounds: Regierungssprecher, Außenamtssprecherin
     r"porte-parole",
     r"juru bicara",
     r"jubir",

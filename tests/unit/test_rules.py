@@ -91,6 +91,21 @@ def test_a_spokesperson_describing_a_meeting_is_no_participant():
 
 
 @pytest.mark.parametrize(
+    "spokesperson",
+    [
+        Participant(name=None, role="Regierungssprecherin", country="Germany"),  # a compound
+        Participant(name="Außenamtssprecher", role=None, country="Germany"),  # title as name
+        Participant(name=None, role="porte-parole du ministère", country="France"),
+    ],
+)
+def test_a_spokesperson_in_another_language_or_written_as_a_name_is_no_participant(
+    spokesperson,
+):
+    (kept,) = registry.apply([meeting(LEE, WONG, spokesperson)], ARTICLE)
+    assert [p.name for p in kept.participants] == ["Ann Lee", "Somchai Wong"]
+
+
+@pytest.mark.parametrize(
     ("written", "is_name"),
     [
         ("Ann Lee", True),
