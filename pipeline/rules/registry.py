@@ -93,6 +93,22 @@ def unconfirmed_remote(meeting: Meeting, ctx: Context) -> Meeting:
     return meeting
 
 
+@_each
+def remote_in_sentence(meeting: Meeting, ctx: Context) -> Meeting:
+    """A meeting its own sentence reports as a call or a video conference, with no word of
+    meeting in person, is that call or video conference."""
+    said = [
+        fmt
+        for fmt in consolidate.REMOTE
+        if consolidate.format_cue(fmt, meeting.quote or "")
+    ]
+    if len(said) != 1 or meeting.format is said[0]:
+        return meeting
+    if consolidate.format_cue(MeetingFormat.in_person, meeting.quote or ""):
+        return meeting
+    return meeting.model_copy(update={"format": said[0]})
+
+
 def separate_meetings(found: list[Meeting], ctx: Context) -> list[Meeting]:
     """One person's separate meetings with several others, told in one sentence ("held
     separate meetings with the foreign ministers of A, B and C"), are one meeting each."""
@@ -203,6 +219,7 @@ RULES: tuple[Rule, ...] = tuple(
         not_a_meeting,
         tense_status,
         unconfirmed_remote,
+        remote_in_sentence,
         not_a_name,
         spokespeople,
         merge_reports,

@@ -242,3 +242,21 @@ def test_a_country_written_as_the_city_is_no_city():
     found = found.model_copy(update={"venue": found.venue.model_copy(update={"city": "Brasil"})})
     (on,) = registry.apply([found], ARTICLE)
     assert on.venue.city is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "given", "expected"),
+    [
+        ("Lee spoke by phone with Wong on Tuesday.", "in_person", "phone_call"),
+        ("Lee und Wong sprachen am Dienstag per Videokonferenz.", "in_person", "video_conference"),
+        ("Lee met Wong in Hanoi and later spoke by phone with Tran.", "in_person", "in_person"),
+        ("Lee held talks with Wong on Tuesday.", "in_person", "in_person"),
+    ],
+)
+def test_a_meeting_its_own_sentence_reports_as_a_call_is_that_call(sentence, given, expected):
+    article = articles.parse(sentence, "call.txt")
+    found = meeting(LEE, WONG, quote=sentence, format=MeetingFormat(given))
+    (kept,) = registry.apply([found], article)
+    assert kept.format is MeetingFormat(expected)
+    (off,) = registry.apply([found], article, off=["remote_in_sentence"])
+    assert off.format is MeetingFormat(given)
