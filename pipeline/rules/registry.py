@@ -95,16 +95,13 @@ def unconfirmed_remote(meeting: Meeting, ctx: Context) -> Meeting:
 
 @_each
 def remote_in_sentence(meeting: Meeting, ctx: Context) -> Meeting:
-    """A meeting its own sentence reports as a call or a video conference, with no word of
-    meeting in person, is that call or video conference."""
-    said = [
-        fmt
-        for fmt in consolidate.REMOTE
-        if consolidate.format_cue(fmt, meeting.quote or "")
-    ]
-    if len(said) != 1 or meeting.format is said[0]:
+    """A meeting in person that its own sentence reports as a call or a video conference,
+    with no word of meeting in person, is that call or video conference."""
+    sentence = meeting.quote or ""
+    said = [fmt for fmt in consolidate.REMOTE if consolidate.format_cue(fmt, sentence)]
+    if meeting.format is not MeetingFormat.in_person or len(said) != 1:
         return meeting
-    if consolidate.format_cue(MeetingFormat.in_person, meeting.quote or ""):
+    if consolidate.format_cue(MeetingFormat.in_person, sentence):
         return meeting
     return meeting.model_copy(update={"format": said[0]})
 
